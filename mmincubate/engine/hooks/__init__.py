@@ -1,0 +1,3 @@
+from .incubation_hook import IncubationHook
+
+__all__ = ['IncubationHook']

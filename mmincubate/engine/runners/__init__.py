@@ -1,0 +1,3 @@
+from .safe_checkpoint_runner import SafeCheckpointRunner
+
+__all__ = ['SafeCheckpointRunner']

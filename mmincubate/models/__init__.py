@@ -1,0 +1,5 @@
+"""Models: the Deep Incubation algorithm and backbone adapters."""
+import mmpretrain.models  # noqa: F401  (registers ImageClassifier, ViT, ...)
+
+from .adapters import *  # noqa: F401,F403
+from .algorithms import *  # noqa: F401,F403

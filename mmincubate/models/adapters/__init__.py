@@ -1,0 +1,3 @@
+from .vit_adapter import MMPretrainViTAdapter
+
+__all__ = ['MMPretrainViTAdapter']

@@ -1,0 +1,172 @@
+"""Checkpoint I/O under a weights-only policy.
+
+torch >= 2.6 unpickles checkpoints with ``weights_only=True``: tensors and
+plain containers only, nothing that could run code. mmengine 0.10.7's training
+checkpoints also carry a few of its own data types (the message hub's
+``HistoryBuffer`` and numpy scalars, arrays and dtypes). mmincubate trusts
+exactly those types, and only while reading training checkpoints (resume,
+``load_from``, a meta-model checkpoint). External weight files (converters,
+``init_cfg=dict(type='Pretrained')``) stay on plain weights-only loading.
+A file that needs anything else is refused with :class:`UnsafeCheckpointError`
+before any of its code can run.
+
+Example:
+    >>> from mmincubate.utils import load_checkpoint_file, save_checkpoint_atomic
+    >>> ckpt = load_checkpoint_file('work_dirs/x/epoch_3.pth', trust_mmengine=True)
+    >>> save_checkpoint_atomic({'state_dict': ckpt['state_dict']}, 'weights.pth')
+"""
+import contextlib
+import os
+import os.path as osp
+import pickle
+import tempfile
+from typing import Any, Callable, Dict, Iterator, List, Optional, Union
+
+import numpy as np
+import torch
+
+__all__ = [
+    'UnsafeCheckpointError', 'CheckpointFormatError', 'mmengine_trusted_globals',
+    'trust_mmengine_checkpoints', 'load_checkpoint_file',
+    'save_checkpoint_atomic', 'get_state_dict', 'raise_unsafe'
+]
+
+
+class UnsafeCheckpointError(pickle.UnpicklingError):
+    """A checkpoint holds pickled objects outside the trusted set."""
+
+
+class CheckpointFormatError(ValueError):
+    """A checkpoint is unreadable or lacks what it should hold."""
+
+
+def mmengine_trusted_globals() -> List[Any]:
+    """The exact non-tensor types mmengine 0.10.7 writes into checkpoints.
+
+    ``HistoryBuffer`` (message hub), and numpy arrays, scalars and dtypes
+    (logged values, ``np.random`` states). Each is a data container whose
+    unpickling runs no user code.
+    """
+    from mmengine.logging.history_buffer import HistoryBuffer
+    multiarray = getattr(np, '_core', np.core).multiarray
+    trusted: List[Any] = [
+        HistoryBuffer,
+        np.ndarray,
+        np.dtype,
+        multiarray._reconstruct,
+        multiarray.scalar,
+    ]
+    # numpy >= 1.25 pickles dtypes through their concrete classes.
+    trusted += [type(np.dtype(code)) for code in '?bBhHiIlLqQefdgFDGSUV']
+    trusted.append(type(np.dtype('O')))
+    return trusted
+
+
+@contextlib.contextmanager
+def trust_mmengine_checkpoints() -> Iterator[None]:
+    """Within this block, weights-only loading also accepts mmengine's types."""
+    with torch.serialization.safe_globals(mmengine_trusted_globals()):
+        yield
+
+
+def raise_unsafe(filename: str, error: BaseException) -> None:
+    """Re-raise a weights-only refusal as a clear :class:`UnsafeCheckpointError`."""
+    detail = str(error).strip().splitlines()
+    reason = next((line.strip() for line in detail
+                   if 'GLOBAL' in line or 'Unsupported' in line),
+                  detail[0] if detail else repr(error))
+    raise UnsafeCheckpointError(
+        f'Refusing to load "{filename}": it holds pickled objects outside the '
+        f'weights-only set ({reason}). Unpickling them could run arbitrary '
+        'code, so nothing from the file was executed. If the file comes from '
+        'a source you trust, re-save its tensors only (for example '
+        '`torch.save(obj["state_dict"], "weights.pth")` in a trusted '
+        'environment) or convert it with tools/model_converters/.') from error
+
+
+def load_checkpoint_file(filename: str,
+                         map_location: Union[str, Callable, None] = 'cpu',
+                         trust_mmengine: bool = False) -> Any:
+    """Load a local checkpoint with ``weights_only=True``.
+
+    Args:
+        filename: path of the file.
+        map_location: as in :func:`torch.load`.
+        trust_mmengine: also accept the types of mmengine's own training
+            checkpoints (:func:`mmengine_trusted_globals`).
+
+    Raises:
+        FileNotFoundError: the file does not exist.
+        UnsafeCheckpointError: the file needs globals outside the trusted set.
+        CheckpointFormatError: the file is not a readable torch checkpoint.
+    """
+    filename = osp.expanduser(str(filename))
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'Checkpoint "{filename}" does not exist.')
+    context = (trust_mmengine_checkpoints()
+               if trust_mmengine else contextlib.nullcontext())
+    try:
+        with context:
+            return torch.load(filename, map_location=map_location,
+                              weights_only=True)
+    except pickle.UnpicklingError as error:
+        if 'Weights only load failed' in str(error):
+            raise_unsafe(filename, error)
+        raise CheckpointFormatError(
+            f'"{filename}" is not a readable torch checkpoint '
+            f'({error}). Is it truncated or corrupt?') from error
+    except (RuntimeError, EOFError, ValueError) as error:
+        raise CheckpointFormatError(
+            f'"{filename}" is not a readable torch checkpoint '
+            f'({type(error).__name__}: {error}). Is it truncated or '
+            'corrupt?') from error
+
+
+def get_state_dict(checkpoint: Any, filename: str = '<checkpoint>',
+                   key: Optional[str] = None) -> Dict[str, torch.Tensor]:
+    """Return the weights of a loaded checkpoint.
+
+    Accepts a bare state dict or a dict holding it under ``key`` or, when
+    ``key`` is None, the first of ``state_dict``, ``model``, ``module``.
+    """
+    if not isinstance(checkpoint, dict):
+        raise CheckpointFormatError(
+            f'"{filename}" holds a {type(checkpoint).__name__}, not a dict '
+            'of weights.')
+    keys = [key] if key is not None else ['state_dict', 'model', 'module']
+    for name in keys:
+        if name in checkpoint and isinstance(checkpoint[name], dict):
+            return checkpoint[name]
+    if key is not None:
+        raise CheckpointFormatError(
+            f'"{filename}" has no "{key}" entry; it has: '
+            f'{sorted(checkpoint)[:20]}')
+    if checkpoint and all(isinstance(v, torch.Tensor)
+                          for v in checkpoint.values()):
+        return checkpoint
+    raise CheckpointFormatError(
+        f'"{filename}" holds no state dict (looked for {keys} or a flat dict '
+        f'of tensors); top-level keys: {sorted(checkpoint)[:20]}')
+
+
+def save_checkpoint_atomic(obj: Any, filename: str) -> None:
+    """``torch.save`` to a temporary file beside ``filename``, then rename.
+
+    A reader never sees a half-written file: either the old file (or none) or
+    the complete new one.
+    """
+    filename = osp.abspath(osp.expanduser(str(filename)))
+    directory = osp.dirname(filename)
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f'.{osp.basename(filename)}.',
+                               suffix='.tmp', dir=directory)
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            torch.save(obj, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, filename)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(tmp)
+        raise

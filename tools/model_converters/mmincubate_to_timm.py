@@ -1,0 +1,21 @@
+"""mmincubate (mmpretrain) ViT classifier -> plain timm ViT weights.
+
+    python tools/model_converters/mmincubate_to_timm.py SRC DST
+        [--trust-mmengine]
+
+Exits with status 1 and the list of offending keys when SRC is not what it
+should be; files are read weights-only (a pickle that would run code is
+refused with UnsafeCheckpointError).
+"""
+import os.path as osp
+import sys
+
+try:
+    from mmincubate.converters import cli_main
+except ImportError:  # run from a source checkout without installation
+    sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
+        osp.abspath(__file__)))))
+    from mmincubate.converters import cli_main
+
+if __name__ == '__main__':
+    sys.exit(cli_main('mmpretrain->timm', __doc__.strip().splitlines()[0]))
