@@ -28,7 +28,8 @@ import torch
 __all__ = [
     'UnsafeCheckpointError', 'CheckpointFormatError', 'mmengine_trusted_globals',
     'trust_mmengine_checkpoints', 'load_checkpoint_file',
-    'save_checkpoint_atomic', 'get_state_dict', 'raise_unsafe'
+    'save_checkpoint_atomic', 'get_state_dict', 'raise_unsafe',
+    'PortableHistoryBuffer', 'make_message_hub_portable'
 ]
 
 
@@ -40,16 +41,57 @@ class CheckpointFormatError(ValueError):
     """A checkpoint is unreadable or lacks what it should hold."""
 
 
-def mmengine_trusted_globals() -> List[Any]:
-    """The exact non-tensor types mmengine 0.10.7 writes into checkpoints.
+def _portable_history_buffer_cls():
+    from mmengine.logging.history_buffer import HistoryBuffer
 
-    ``HistoryBuffer`` (message hub), and numpy arrays, scalars and dtypes
-    (logged values, ``np.random`` states). Each is a data container whose
-    unpickling runs no user code.
+    class PortableHistoryBuffer(HistoryBuffer):
+        """A ``HistoryBuffer`` that pickles its data only.
+
+        mmengine's ``HistoryBuffer.__getstate__`` also pickles its statistics
+        functions, which unpickling reaches through ``getattr``: a global
+        weights-only loading must never trust. The defaults (min, max,
+        current, mean) are re-registered on load anyway.
+        """
+
+        def __getstate__(self) -> dict:
+            return {k: v for k, v in self.__dict__.items()
+                    if k != 'statistics_methods'}
+
+    PortableHistoryBuffer.__module__ = __name__
+    PortableHistoryBuffer.__qualname__ = 'PortableHistoryBuffer'
+    return PortableHistoryBuffer
+
+
+PortableHistoryBuffer = _portable_history_buffer_cls()
+
+
+def make_message_hub_portable(checkpoint: dict) -> None:
+    """Swap the message hub's buffers in a checkpoint about to be saved for
+    :class:`PortableHistoryBuffer` (same data, no pickled functions)."""
+    scalars = checkpoint.get('message_hub', {}).get('log_scalars', {})
+    for key, buffer in list(scalars.items()):
+        portable = PortableHistoryBuffer.__new__(PortableHistoryBuffer)
+        portable.__dict__.update({
+            k: v
+            for k, v in buffer.__dict__.items() if k != 'statistics_methods'
+        })
+        scalars[key] = portable
+
+
+def mmengine_trusted_globals() -> List[Any]:
+    """The exact non-tensor types of mmengine 0.10.7 training checkpoints
+    as :class:`SafeCheckpointRunner` writes them.
+
+    The message hub's buffers (:class:`PortableHistoryBuffer`), and numpy
+    arrays, scalars and dtypes (logged values, ``np.random`` states). Each is
+    a data container whose unpickling runs no user code. ``getattr``, which
+    a stock mmengine checkpoint needs for its buffers' functions, is not
+    trusted: such a file is refused.
     """
     from mmengine.logging.history_buffer import HistoryBuffer
     multiarray = getattr(np, '_core', np.core).multiarray
     trusted: List[Any] = [
+        PortableHistoryBuffer,
         HistoryBuffer,
         np.ndarray,
         np.dtype,

@@ -11,7 +11,9 @@ from mmengine.dist import master_only
 from mmengine.runner import Runner
 
 from mmincubate.registry import RUNNERS
-from mmincubate.utils.checkpoint import (CheckpointFormatError, raise_unsafe,
+from mmincubate.utils.checkpoint import (CheckpointFormatError,
+                                         make_message_hub_portable,
+                                         raise_unsafe,
                                          trust_mmengine_checkpoints)
 
 
@@ -52,6 +54,12 @@ class SafeCheckpointRunner(Runner):
                 self.cfg.get('find_unused_parameters', False))
             model_wrapper_cfg['device_ids'] = None  # CPU module
         return super().wrap_model(model_wrapper_cfg, model)
+
+    def call_hook(self, fn_name: str, **kwargs) -> None:
+        if fn_name == 'before_save_checkpoint':
+            # keep the checkpoint loadable under weights-only rules
+            make_message_hub_portable(kwargs['checkpoint'])
+        super().call_hook(fn_name, **kwargs)
 
     def load_checkpoint(self,
                         filename: str,

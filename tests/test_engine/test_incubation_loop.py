@@ -1,0 +1,149 @@
+"""IncubationLoop and IncubationHook with a real Runner on CPU."""
+import copy
+import os.path as osp
+import shutil
+
+import pytest
+import torch
+from mmengine.config import Config
+
+from mmincubate.engine.runners import SafeCheckpointRunner
+from mmincubate.models.assembly import assemble_modules
+from mmincubate.utils import load_checkpoint_file
+from tests.conftest import ROOT, tiny_target
+
+PHASES = [
+    dict(phase='meta', max_iters=12, val_interval=6),
+    dict(phase='incubate', max_iters=10, drop_path_rate=0.1, val_interval=5),
+    dict(phase='finetune', max_iters=8, drop_path_rate=0.1, val_interval=4,
+         optim_wrapper=dict(clip_grad=dict(max_norm=1.0))),
+]
+
+
+def make_cfg(work_dir, phases=PHASES, **model):
+    cfg = Config.fromfile(
+        osp.join(ROOT, 'configs/incubate/vit_tiny_k4_digits.py'))
+    cfg.model = dict(type='DeepIncubation', target=tiny_target(depth=8),
+                     num_modules=4, **model)
+    cfg.train_cfg = dict(type='IncubationLoop', phases=copy.deepcopy(phases))
+    cfg.train_dataloader.batch_size = 64
+    cfg.param_scheduler = [dict(type='CosineAnnealingLR', by_epoch=False,
+                                eta_min=1e-5)]
+    cfg.default_hooks.checkpoint = dict(
+        type='CheckpointHook', by_epoch=False, interval=5, max_keep_ckpts=20)
+    cfg.default_hooks.logger = dict(type='LoggerHook', interval=5)
+    cfg.visualizer.vis_backends = [dict(type='LocalVisBackend')]
+    cfg.work_dir = str(work_dir)
+    cfg.experiment_name = osp.basename(str(work_dir))
+    return cfg
+
+
+def run(cfg):
+    runner = SafeCheckpointRunner.from_cfg(cfg)
+    runner.train()
+    model = runner.model
+    return runner, {k: v.clone() for k, v in model.state_dict().items()}
+
+
+@pytest.fixture(scope='module')
+def full_run(tmp_path_factory):
+    work_dir = tmp_path_factory.mktemp('full')
+    runner, state = run(make_cfg(work_dir))
+    return work_dir, runner, state
+
+
+def test_all_phases_run_and_export(full_run):
+    work_dir, runner, state = full_run
+    for name in ['meta.pth', 'module_0.pth', 'module_3.pth', 'assembled.pth',
+                 'final.pth', 'summary.json']:
+        assert osp.isfile(osp.join(work_dir, name)), name
+    metrics = runner.train_loop.phase_metrics
+    assert set(metrics) >= {'meta', 'hybrid0', 'hybrid1', 'hybrid2',
+                            'hybrid3', 'assembled', 'final'}
+    # meta weights are bitwise those at the end of the meta phase
+    meta = load_checkpoint_file(osp.join(work_dir, 'meta.pth'))['state_dict']
+    for k, v in meta.items():
+        assert torch.equal(state[f'meta.{k}'], v), k
+    # the assembled export is exactly the stacked module exports
+    assembled = load_checkpoint_file(
+        osp.join(work_dir, 'assembled.pth'))['state_dict']
+    stacked = assemble_modules(
+        [osp.join(work_dir, f'module_{i}.pth') for i in (2, 0, 3, 1)])
+    assert set(stacked) == set(assembled)
+    for k in stacked:
+        assert torch.equal(stacked[k], assembled[k]), k
+    # final.pth is a plain mmpretrain classifier checkpoint
+    from mmpretrain.registry import MODELS
+    plain = MODELS.build(tiny_target(depth=8))
+    final = load_checkpoint_file(osp.join(work_dir, 'final.pth'))
+    plain.load_state_dict(final['state_dict'], strict=True)
+
+
+def test_incubation_changes_only_modules(full_run):
+    work_dir, _, _ = full_run
+    before = load_checkpoint_file(
+        osp.join(work_dir, 'iter_15.pth'), trust_mmengine=True)['state_dict']
+    after = load_checkpoint_file(
+        osp.join(work_dir, 'iter_20.pth'), trust_mmengine=True)['state_dict']
+    for key in before:
+        if key.startswith('meta.'):
+            assert torch.equal(before[key], after[key]), key
+    changed = [k for k in before if k.startswith('target.')
+               and not torch.equal(before[k], after[k])]
+    assert any('layers.0.' in k for k in changed)
+    assert any('layers.7.' in k for k in changed)
+
+
+@pytest.mark.parametrize('iteration', [5, 15, 25])
+def test_resume_mid_phase_is_exact(full_run, tmp_path, iteration):
+    """Resume from a checkpoint inside each phase: same final weights."""
+    work_dir, _, expected = full_run
+    shutil.copy(osp.join(work_dir, f'iter_{iteration}.pth'),
+                tmp_path / f'iter_{iteration}.pth')
+    with open(tmp_path / 'last_checkpoint', 'w') as f:
+        f.write(str(tmp_path / f'iter_{iteration}.pth'))
+    cfg = make_cfg(tmp_path)
+    cfg.resume = True
+    runner, state = run(cfg)
+    assert runner.train_loop.iter == 30
+    for k, v in expected.items():
+        assert torch.equal(state[k], v), k
+
+
+def test_sequential_subset_and_assembly(full_run, tmp_path):
+    work_dir, _, _ = full_run
+    phases = [dict(phase='incubate', max_iters=3, modules=[3, 1],
+                   mode='sequential')]
+    cfg = make_cfg(tmp_path, phases=phases,
+                   meta_checkpoint=osp.join(work_dir, 'meta.pth'))
+    runner, state = run(cfg)
+    assert [s.name for s in runner.train_loop.stages] == [
+        'incubate[3]', 'incubate[1]']
+    assert not osp.exists(tmp_path / 'assembled.pth')
+    module1 = load_checkpoint_file(tmp_path / 'module_1.pth')['state_dict']
+    for k, v in module1.items():
+        assert torch.equal(state[f'target.{k}'], v)
+    # mix modules from two runs; the set must be complete
+    files = [osp.join(work_dir, 'module_0.pth'), str(tmp_path / 'module_1.pth'),
+             osp.join(work_dir, 'module_2.pth'), str(tmp_path / 'module_3.pth')]
+    assembled = assemble_modules(files)
+    for k, v in module1.items():
+        assert torch.equal(assembled[k], v)
+    from mmincubate.utils import CheckpointFormatError
+    with pytest.raises(CheckpointFormatError, match=r'missing'):
+        assemble_modules(files[:3])
+    with pytest.raises(CheckpointFormatError, match=r'more than once'):
+        assemble_modules(files + files[:1])
+
+
+@pytest.mark.parametrize('phases, message', [
+    ([dict(phase='pretrain', max_iters=2)], 'choose from'),
+    ([dict(phase='incubate', max_iters=2, modules=[4])], 'modules'),
+    ([dict(phase='meta', max_iters=2, max_epochs=1)], 'exactly one'),
+    ([dict(phase='incubate', max_iters=2)], 'meta_checkpoint'),
+    ([dict(phase='finetune', max_iters=2)], 'target_checkpoint'),
+])
+def test_bad_schedules(tmp_path, phases, message):
+    runner = SafeCheckpointRunner.from_cfg(make_cfg(tmp_path, phases=phases))
+    with pytest.raises(ValueError, match=message):
+        runner.train()
