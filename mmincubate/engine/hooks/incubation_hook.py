@@ -73,11 +73,7 @@ class IncubationHook(Hook):
             for index in stage.modules:
                 self._save(runner, f'module_{index}.pth',
                            module_checkpoint(model, index))
-            done = sorted(loop.incubated_modules) == list(
-                range(model.num_modules))
-            later = [s.phase for s in loop.stages[loop.stages.index(stage) +
-                                                  1:]]
-            if done and 'incubate' not in later:
+            if loop.assembly_complete(stage):
                 self._save(runner, 'assembled.pth',
                            classifier_checkpoint(model.target.state_dict(),
                                                  role='assembled', **info))

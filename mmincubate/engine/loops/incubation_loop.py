@@ -514,6 +514,13 @@ class IncubationLoop(BaseLoop):
         }
         return metrics
 
+    def assembly_complete(self, stage: Stage) -> bool:
+        """Whether all modules are incubated once ``stage`` ends and no later
+        stage incubates again: the target is then the assembled model."""
+        later = [s.phase for s in self.stages[self.stages.index(stage) + 1:]]
+        return (sorted(self.incubated_modules) == list(
+            range(self.num_modules)) and 'incubate' not in later)
+
     def _finish_stage(self, index: int) -> None:
         """Validate at the stage end and export its results (idempotent)."""
         stage = self.stages[index]
@@ -522,10 +529,7 @@ class IncubationLoop(BaseLoop):
             for m in stage.modules:
                 if m not in self.incubated_modules:
                     self.incubated_modules.append(m)
-            all_done = sorted(self.incubated_modules) == list(
-                range(self.num_modules))
-            later = [s.phase for s in self.stages[index + 1:]]
-            if all_done and 'incubate' not in later:
+            if self.assembly_complete(stage):
                 self._validate('assembled', 'target')
         # a custom hook point: IncubationHook exports the stage's results
         self.runner.call_hook('after_incubation_stage', stage=stage)
