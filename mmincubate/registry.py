@@ -46,8 +46,14 @@ __all__ = [
 
 
 def _child(name: str, parent: Registry, location: str) -> Registry:
-    return Registry(name, parent=parent, scope='mmincubate',
+    node = Registry(name, parent=parent, scope='mmincubate',
                     locations=[location])
+    # mmengine resolves a scoped type ('mmincubate.PlainViT' in an mmdet or
+    # mmseg config) only among the root's direct children; mmincubate's nodes
+    # sit under mmpretrain's, so they are also listed at the root.
+    root = parent._get_root_registry()
+    root._children.setdefault('mmincubate', node)
+    return node
 
 
 # engine

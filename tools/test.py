@@ -89,7 +89,10 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     if args.tta:
         if 'tta_model' not in cfg or 'tta_pipeline' not in cfg:
             raise ValueError(
-                '--tta needs `tta_model` and `tta_pipeline` in the config.')
+                '--tta needs `tta_model` and `tta_pipeline` in the config '
+                '(mmpretrain and mmseg configs have them; mmdet\'s '
+                'DetTTAModel cannot merge instance masks, so the Mask R-CNN '
+                'configs have none).')
         cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
         cfg.tta_model.module = cfg.model
         cfg.model = cfg.tta_model

@@ -9,8 +9,9 @@ from mmengine.model import BaseModel
 from torch import nn
 
 from mmincubate.registry import INCUBATION_ADAPTERS, MODELS
-from mmincubate.utils.checkpoint import (CheckpointFormatError,
-                                         get_state_dict, load_checkpoint_file)
+from mmincubate.utils.checkpoint import get_state_dict, load_checkpoint_file
+from mmincubate.utils.state_dict import (raise_on_mismatch,
+                                         state_dict_mismatches)
 
 PHASES = ('meta', 'incubate', 'finetune')
 
@@ -371,21 +372,10 @@ class DeepIncubation(BaseModel):
             k: v
             for k, v in state.items() if not k.startswith('data_preprocessor.')
         }
-        own = classifier.state_dict()
-        missing = sorted(set(own) - set(state))
-        unexpected = sorted(set(state) - set(own))
-        shapes = [
-            f'{k}: checkpoint {tuple(state[k].shape)} vs model '
-            f'{tuple(own[k].shape)}' for k in sorted(set(own) & set(state))
-            if state[k].shape != own[k].shape and not k.endswith('pos_embed')
-        ]
-        if missing or unexpected or shapes:
-            raise CheckpointFormatError(
-                f'The {role} checkpoint "{filename}" does not fit the {role} '
-                f'model. Missing keys: {missing[:20]}'
-                f'{" ..." if len(missing) > 20 else ""}; unexpected keys: '
-                f'{unexpected[:20]}{" ..." if len(unexpected) > 20 else ""}; '
-                f'shape mismatches: {shapes[:20]}. Check that the config '
-                f'(width, depth, heads, patch size, classes) matches the '
-                'checkpoint.')
+        raise_on_mismatch(
+            state_dict_mismatches(classifier.state_dict(), state,
+                                  skip_shape_check=('pos_embed', )),
+            f'{role} checkpoint "{filename}" for the {role} model',
+            'Check that the config (width, depth, heads, patch size, '
+            'classes) matches the checkpoint.')
         classifier.load_state_dict(state, strict=True)

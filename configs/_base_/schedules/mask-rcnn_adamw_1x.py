@@ -1,0 +1,20 @@
+# 1x (12 epochs, lr x0.1 at 8 and 11) for a ViT Mask R-CNN at total batch 16
+# (8 GPUs x 2): AdamW lr 1e-4, wd 0.05, layer-wise lr decay (rate set per
+# arch in the leaf configs), AMP, 500-iteration linear warmup.
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=12, val_interval=1)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0,
+         end=500),
+    dict(type='MultiStepLR', by_epoch=True, begin=0, end=12,
+         milestones=[8, 11], gamma=0.1)
+]
+optim_wrapper = dict(
+    type='AmpOptimWrapper',
+    loss_scale='dynamic',
+    constructor='mmincubate.LayerDecayOptimWrapperConstructor',
+    paramwise_cfg=dict(layer_decay_rate=0.7),
+    optimizer=dict(
+        type='AdamW', lr=1e-4, betas=(0.9, 0.999), weight_decay=0.05))
+auto_scale_lr = dict(enable=False, base_batch_size=16)

@@ -1,0 +1,13 @@
+# Mask R-CNN 3x (36 epochs, 1333x800 multi-scale, total batch 16) with the
+# Deep Incubation ViT-L: `final.pth` of
+# `tools/train.py configs/incubate/vit_l_k4.py` (or a converted official
+# model, see README). Layer-wise lr decay 0.8.
+_base_ = [
+    '../_base_/models/mask-rcnn_vit-l_simplefpn.py',
+    '../_base_/datasets/coco_instance_ms.py',
+    '../_base_/schedules/mask-rcnn_adamw_3x.py',
+    'mmdet::_base_/default_runtime.py'
+]
+model = dict(
+    backbone=dict(init_cfg=dict(checkpoint='work_dirs/vit_l_k4/final.pth')))
+optim_wrapper = dict(paramwise_cfg=dict(layer_decay_rate=0.8))

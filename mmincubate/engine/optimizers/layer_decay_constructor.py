@@ -1,0 +1,128 @@
+"""Layer-wise learning-rate decay for mmpretrain-named ViTs in any model."""
+import re
+from typing import Dict, List, Optional, Tuple
+
+from mmengine.logging import MMLogger
+from mmengine.optim import DefaultOptimWrapperConstructor
+from torch import nn
+
+from mmincubate.registry import OPTIM_WRAPPER_CONSTRUCTORS
+
+_BACKBONE = re.compile(r'(?:^|\.)backbone\.(.+)$')
+_LAYER = re.compile(r'^layers\.(\d+)\.')
+_STEM = ('cls_token', 'pos_embed', 'patch_embed.', 'pre_norm.')
+
+
+@OPTIM_WRAPPER_CONSTRUCTORS.register_module()
+class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
+    """Layer-wise lr decay that understands mmpretrain's ViT names.
+
+    A parameter named ``...backbone.layers.N.*`` (classifier, Mask R-CNN,
+    UperNet, or ``target.backbone`` inside ``DeepIncubation``) sits at depth
+    ``N + 1``; the stem (``cls_token``, ``pos_embed``, ``patch_embed``,
+    ``pre_norm``) at 0; the final norm and everything outside the backbone
+    (neck, heads) at ``L + 1``. Its lr is ``lr * rate ** (L + 1 - depth)``.
+    ``L`` comes from ``paramwise_cfg.num_layers`` or from the names. Biases,
+    norms and other 1-D tensors, ``pos_embed`` and ``cls_token`` get
+    ``weight_decay * flat_decay_mult`` (default 0). Frozen parameters are
+    left out. A model with no ``backbone.layers.N`` parameter is an error,
+    never a silent no-op (ViTDet's constructor looks for ``.blocks.``).
+
+    Example:
+        >>> optim_wrapper = dict(
+        ...     type='AmpOptimWrapper',
+        ...     optimizer=dict(type='AdamW', lr=1e-4, weight_decay=0.1),
+        ...     constructor='mmincubate.LayerDecayOptimWrapperConstructor',
+        ...     paramwise_cfg=dict(layer_decay_rate=0.7, num_layers=12))
+    """
+
+    def __init__(self, optim_wrapper_cfg: dict,
+                 paramwise_cfg: Optional[dict] = None) -> None:
+        paramwise_cfg = dict(paramwise_cfg or {})
+        given = dict(paramwise_cfg)
+        self.layer_decay_rate = float(
+            paramwise_cfg.pop('layer_decay_rate', 1.0))
+        self.num_layers = paramwise_cfg.pop('num_layers', None)
+        self.flat_decay_mult = float(paramwise_cfg.pop('flat_decay_mult', 0.))
+        self.no_decay_names = tuple(
+            paramwise_cfg.pop('no_decay_names', ('pos_embed', 'cls_token')))
+        if paramwise_cfg:
+            raise ValueError(
+                'LayerDecayOptimWrapperConstructor does not take paramwise_cfg '
+                f'keys {sorted(paramwise_cfg)}; it takes layer_decay_rate, '
+                'num_layers, flat_decay_mult, no_decay_names.')
+        if not 0 < self.layer_decay_rate <= 1:
+            raise ValueError('layer_decay_rate must be in (0, 1], got '
+                             f'{self.layer_decay_rate}.')
+        super().__init__(optim_wrapper_cfg, None)
+        # non-empty, so that mmengine's __call__ goes through add_params
+        self.paramwise_cfg = dict(given, layer_decay_rate=self.layer_decay_rate)
+
+    @staticmethod
+    def layer_depth(name: str, num_layers: int) -> int:
+        """Depth of a parameter: 0 stem, N+1 block N, L+1 the rest."""
+        match = _BACKBONE.search(name)
+        if match is None:
+            return num_layers + 1
+        local = match.group(1)
+        layer = _LAYER.match(local)
+        if layer is not None:
+            return int(layer.group(1)) + 1
+        if local.startswith(_STEM):
+            return 0
+        return num_layers + 1
+
+    def _num_layers(self, names: List[str]) -> int:
+        indices = []
+        for name in names:
+            match = _BACKBONE.search(name)
+            layer = _LAYER.match(match.group(1)) if match else None
+            if layer is not None:
+                indices.append(int(layer.group(1)))
+        if not indices:
+            raise ValueError(
+                'layer_decay_rate needs parameters named '
+                "'...backbone.layers.N...' (mmpretrain ViT names), but none "
+                'of the trainable parameters matches; e.g. '
+                f'{names[:5]}. Use an mmpretrain VisionTransformer / '
+                'mmincubate.PlainViT backbone.')
+        found = max(indices) + 1
+        if self.num_layers is not None and int(self.num_layers) != found:
+            raise ValueError(
+                f'paramwise_cfg.num_layers={self.num_layers} but the model '
+                f'has backbone.layers.0..{found - 1}; set num_layers={found} '
+                'or leave it out.')
+        return found
+
+    def add_params(self, params: List[dict], module: nn.Module,
+                   **kwargs) -> None:
+        named = [(n, p) for n, p in module.named_parameters()
+                 if p.requires_grad]
+        num_layers = self._num_layers([n for n, _ in named])
+        groups: Dict[Tuple[int, bool], dict] = {}
+        for name, param in named:
+            depth = self.layer_depth(name, num_layers)
+            flat = param.ndim <= 1 or name.endswith(self.no_decay_names)
+            group = groups.get((depth, flat))
+            if group is None:
+                scale = self.layer_decay_rate**(num_layers + 1 - depth)
+                group = groups[(depth, flat)] = dict(
+                    params=[],
+                    lr=self.base_lr * scale,
+                    lr_scale=scale,
+                    layer_id=depth,
+                    param_names=[])
+                if self.base_wd is not None:
+                    group['weight_decay'] = self.base_wd * (
+                        self.flat_decay_mult if flat else 1.0)
+            group['params'].append(param)
+            group['param_names'].append(name)
+        params.extend(groups[key] for key in sorted(groups))
+        logger = MMLogger.get_current_instance()
+        logger.info(
+            f'Layer-wise lr decay {self.layer_decay_rate} over '
+            f'{num_layers} blocks: ' + ', '.join(
+                f'depth {g["layer_id"]}: lr x{g["lr_scale"]:.3g} '
+                f'({len(g["params"])} tensors'
+                f'{", no wd" if g.get("weight_decay") == 0 else ""})'
+                for g in params))

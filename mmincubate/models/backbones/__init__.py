@@ -1,0 +1,3 @@
+from .plain_vit import PlainViT
+
+__all__ = ['PlainViT']
