@@ -1,9 +1,12 @@
-"""tools/dist_train.sh with 2 CPU processes (gloo), then --resume."""
+"""tools/dist_train.sh with 2 CPU processes (gloo): --resume continues every
+rank's random streams exactly, and 2 processes at batch b train what 1
+process trains at batch 2b."""
 import os
 import os.path as osp
 import random
 import subprocess
 import sys
+import time
 
 import pytest
 import torch
@@ -11,57 +14,153 @@ import torch
 from mmincubate.utils import load_checkpoint_file
 from tests.conftest import ROOT
 
-CONFIG = '''
+BASE = osp.join(ROOT, 'configs/incubate/vit_tiny_k4_digits.py')
+
+# 6 iterations per phase; `later`: the options of incubate and finetune
+TINY = '''
 _base_ = [{base!r}]
 train_cfg = dict(
     _delete_=True, type='IncubationLoop',
-    phases=[dict(phase='meta', max_iters=6, val_interval=6),
-            dict(phase='incubate', max_iters=6, drop_path_rate=0.1,
-                 val_interval=6),
-            dict(phase='finetune', max_iters=6, drop_path_rate=0.1,
-                 val_interval=6)])
+    phases=[dict(phase='meta', max_iters=6, val_interval={val}),
+            dict(phase='incubate', max_iters=6, val_interval={val},
+                 **{later}),
+            dict(phase='finetune', max_iters=6, val_interval={val},
+                 **{later})])
 param_scheduler = [dict(type='CosineAnnealingLR', by_epoch=False,
                         eta_min=1e-5)]
-train_dataloader = dict(batch_size=32)
 default_hooks = dict(
     logger=dict(interval=3),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=3,
+    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval={ckpt},
                     max_keep_ckpts=10))
 visualizer = dict(vis_backends=[dict(type='LocalVisBackend')])
 '''
 
+CONFIG = TINY.format(
+    base=BASE, val=6, ckpt=3, later='dict(drop_path_rate=0.1)') + '''
+train_dataloader = dict(batch_size=32)
+# a different random stream on every rank (drop path, random crop): resuming
+# is exact only if each rank gets its own random state back
+randomness = dict(seed=0, diff_rank_seed=True)
+'''
+
+# 2 processes at batch b each vs 1 process at batch 2b. The
+# pipeline has no random augmentation and drop path is 0: each rank draws its
+# own random numbers by design (its own stream, for its own samples), so
+# random crops or drop-path masks could never coincide with those of a
+# single process. Everything else is deterministic: DefaultSampler gives rank
+# r the indices [r::2] of the same shuffled order, so the two ranks' batches
+# together are the single process's batch; the loss is a mean over the
+# (equal-sized) local batch and DDP averages the gradients, which is the mean
+# over the whole batch. Gradient clipping (per module while incubating) acts
+# on the averaged gradients in both runs.
+# SGD, not the demo's AdamW: Adam is blind to the scale of the gradient (a
+# loss summed instead of averaged over ranks would pass unseen), and it turns
+# float noise in gradients that are exactly 0 in theory (the attention key
+# bias: softmax ignores it) into steps of the full learning rate, so AdamW
+# runs differ by ~1e-5 where the gradients agree to ~1e-7.
+MATCH_CONFIG = TINY.format(
+    base=BASE, val=100, ckpt=100,
+    later='dict(optim_wrapper=dict(clip_grad=dict(max_norm=1.0)))') + '''
+optim_wrapper = dict(optimizer=dict(
+    _delete_=True, type='SGD', lr=0.05, momentum=0.9, weight_decay=1e-4))
+train_dataloader = dict(
+    batch_size={batch}, dataset=dict(pipeline=[dict(type='PackInputs')]))
+'''
+
+
+def _env():
+    return dict(os.environ, PYTHON=sys.executable,
+                PORT=str(random.randint(20000, 40000)), OMP_NUM_THREADS='1')
+
 
 def dist_train(config, work_dir, *extra):
-    env = dict(os.environ, PYTHON=sys.executable,
-               PORT=str(random.randint(20000, 40000)), OMP_NUM_THREADS='1')
     return subprocess.run(
         ['bash', osp.join(ROOT, 'tools/dist_train.sh'), str(config), '2',
          '--work-dir', str(work_dir), *extra],
-        env=env, capture_output=True, text=True, timeout=600)
+        env=_env(), capture_output=True, text=True, timeout=600)
+
+
+def train(config, work_dir, *extra):
+    return subprocess.run(
+        [sys.executable, osp.join(ROOT, 'tools/train.py'), str(config),
+         '--work-dir', str(work_dir), *extra],
+        env=_env(), capture_output=True, text=True, timeout=600)
+
+
+def check(result):
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[
+        -3000:]
+
+
+def weights(path):
+    return load_checkpoint_file(str(path))['state_dict']
 
 
 @pytest.mark.slow
 def test_dist_train_two_cpu_processes_and_resume(tmp_path):
     config = tmp_path / 'tiny.py'
-    config.write_text(CONFIG.format(
-        base=osp.join(ROOT, 'configs/incubate/vit_tiny_k4_digits.py')))
+    config.write_text(CONFIG)
     work_dir = tmp_path / 'work'
-    result = dist_train(config, work_dir)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[
-        -3000:]
+    check(dist_train(config, work_dir))
     for name in ('meta.pth', 'assembled.pth', 'final.pth', 'iter_18.pth'):
         assert osp.isfile(work_dir / name), name
-    final = load_checkpoint_file(str(work_dir / 'final.pth'))['state_dict']
+    final = weights(work_dir / 'final.pth')
     assert all(torch.isfinite(v).all() for v in final.values())
+    # every rank's random states are in the checkpoint, and they differ
+    rng = load_checkpoint_file(
+        str(work_dir / 'iter_9.pth'), trust_mmengine=True)['incubation']['rng']
+    assert isinstance(rng, list) and len(rng) == 2
+    assert not torch.equal(rng[0]['torch'], rng[1]['torch'])
 
     # drop the end of the run, resume from the checkpoint inside incubation
     for name in ('iter_15.pth', 'iter_18.pth', 'final.pth'):
         os.remove(work_dir / name)
     (work_dir / 'last_checkpoint').write_text(str(work_dir / 'iter_9.pth'))
     result = dist_train(config, work_dir, '--resume')
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[
-        -3000:]
+    check(result)
     log = result.stdout + result.stderr
     assert 'resumed epoch' in log and 'iter: 9' in log
     assert osp.isfile(work_dir / 'iter_18.pth')
-    assert osp.isfile(work_dir / 'final.pth')
+    # bit for bit the uninterrupted run: each rank replayed its own stream
+    resumed = weights(work_dir / 'final.pth')
+    for key, value in final.items():
+        assert torch.equal(resumed[key], value), (
+            f'{key} differs from the uninterrupted run by '
+            f'{(resumed[key] - value).abs().max().item()}')
+
+    # resumed by one process: exact replay is impossible, it reseeds
+    single = tmp_path / 'single'
+    result = train(config, single, '--resume', str(work_dir / 'iter_9.pth'))
+    check(result)
+    log = result.stdout + result.stderr
+    assert 'iter: 9' in log
+    assert 'written by 2 process(es), this run has 1' in log
+    assert osp.isfile(single / 'final.pth')
+
+
+@pytest.mark.slow
+def test_two_processes_match_one_process_at_twice_the_batch(tmp_path):
+    batch = 16
+    one, two = tmp_path / 'one.py', tmp_path / 'two.py'
+    one.write_text(MATCH_CONFIG.format(batch=2 * batch))
+    two.write_text(MATCH_CONFIG.format(batch=batch))
+    start = time.monotonic()
+    check(dist_train(two, tmp_path / 'two'))
+    check(train(one, tmp_path / 'one'))
+    worst = 0.0
+    for name in ('meta.pth', 'assembled.pth', 'final.pth'):
+        expected = weights(tmp_path / 'one' / name)
+        actual = weights(tmp_path / 'two' / name)
+        assert set(actual) == set(expected)
+        for key, value in expected.items():
+            diff = (actual[key] - value).abs().max().item()
+            worst = max(worst, diff)
+            # float reduction order only (measured: 3e-8)
+            assert diff < 1e-6, f'{name}: {key} differs by {diff}'
+    # and the runs did train: fine-tuning moved the assembled weights
+    assembled = weights(tmp_path / 'one' / 'assembled.pth')
+    final = weights(tmp_path / 'one' / 'final.pth')
+    assert max((final[k] - v).abs().max().item()
+               for k, v in assembled.items()) > 1e-3
+    print(f'max abs difference {worst:.3g}, '
+          f'{time.monotonic() - start:.1f} s')

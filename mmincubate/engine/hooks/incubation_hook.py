@@ -2,8 +2,8 @@
 import json
 import os.path as osp
 
-from mmengine.dist import is_main_process
-from mmengine.hooks import Hook
+from mmengine.dist import get_world_size, is_main_process
+from mmengine.hooks import CheckpointHook, Hook
 from mmengine.model import is_model_wrapper
 
 from mmincubate.models.assembly import (classifier_checkpoint,
@@ -20,6 +20,11 @@ class IncubationHook(Hook):
       metrics, random states) into every checkpoint, and on ``--resume``
       restores it before the runner loads the optimizer state, so a run
       resumes mid-phase with the phase's optimizer and schedulers.
+    - In a distributed run, the random states of every rank go into the
+      checkpoint (rank 0 writes it alone): right before a ``CheckpointHook``
+      saves, this hook (priority ``VERY_HIGH``, so it runs first) gathers
+      them from all ranks; on resume each rank restores its own
+      (:meth:`IncubationLoop.restore`).
     - Exports, atomically and weights only, into the work_dir:
       ``meta.pth`` (the meta classifier) after ``meta``; ``module_<i>.pth``
       after module i's incubation (input of ``tools/assemble.py``);
@@ -48,6 +53,42 @@ class IncubationHook(Hook):
     def _model(runner):
         model = runner.model
         return model.module if is_model_wrapper(model) else model
+
+    def after_train_iter(self, runner, batch_idx: int, data_batch=None,
+                         outputs=None) -> None:
+        self._gather_rng_if_due(runner, 'iter')
+
+    def after_train_epoch(self, runner) -> None:
+        self._gather_rng_if_due(runner, 'epoch')
+
+    def after_val_epoch(self, runner, metrics=None) -> None:
+        if metrics:
+            self._gather_rng_if_due(runner, 'val')
+
+    def _gather_rng_if_due(self, runner, event: str) -> None:
+        """Gather every rank's random states if a checkpoint hook saves
+        now. All ranks agree on the answer, so the collective is safe."""
+        loop = self._loop(runner)
+        if loop is not None and get_world_size() > 1 and any(
+                self._saves(hook, runner, event) for hook in runner.hooks
+                if isinstance(hook, CheckpointHook)):
+            loop.gather_rng()
+
+    @staticmethod
+    def _saves(hook: CheckpointHook, runner, event: str) -> bool:
+        """Whether ``hook`` writes a checkpoint after this ``event``; the
+        conditions of mmengine 0.10.7's CheckpointHook (``'val'``: it may
+        save the best checkpoint)."""
+        if event == 'iter':
+            return not hook.by_epoch and (
+                hook.every_n_train_iters(runner, hook.interval,
+                                         hook.save_begin)
+                or (hook.save_last and hook.is_last_train_iter(runner)))
+        if event == 'epoch':
+            return hook.by_epoch and (
+                hook.every_n_epochs(runner, hook.interval, hook.save_begin)
+                or (hook.save_last and hook.is_last_train_epoch(runner)))
+        return bool(hook.save_best)
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         loop = self._loop(runner)

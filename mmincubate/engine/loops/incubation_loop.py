@@ -8,6 +8,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 import torch
 from mmengine.config import Config
+from mmengine.dist import all_gather_object, get_dist_info
 from mmengine.model import is_model_wrapper
 from mmengine.runner import BaseLoop
 
@@ -98,7 +99,10 @@ class IncubationLoop(BaseLoop):
         self._epoch = 0
         self._iter = 0
         self._active_stage: Optional[int] = None
-        self._pending_rng: Optional[dict] = None
+        # what _restore_rng applies: a random state or a seed
+        self._pending_rng: Optional[Union[dict, int]] = None
+        # (iteration, every rank's random states) from gather_rng()
+        self._gathered_rng: Optional[Tuple[int, list]] = None
         self._finish_pending = False
         #: metrics per validation tag ('meta', 'hybrid1', 'assembled', ...)
         self.phase_metrics: Dict[str, dict] = {}
@@ -375,7 +379,8 @@ class IncubationLoop(BaseLoop):
                     'run started with.')
             self.phase_metrics = dict(state.get('phase_metrics', {}))
             self.incubated_modules = list(state.get('incubated_modules', []))
-            self._pending_rng = state.get('rng')
+            self._pending_rng = self._rng_for_this_rank(
+                state.get('rng'), iteration)
         self._iter = iteration
         # the optimizer state belongs to the stage that trained iteration-1
         index = self.stage_index_at(max(iteration - 1, 0))
@@ -389,12 +394,84 @@ class IncubationLoop(BaseLoop):
                 for s in self.stages]
 
     def state_dict(self) -> dict:
+        """The loop's part of a checkpoint (written on rank 0).
+
+        ``rng`` is a list with the random states of every rank, indexed by
+        rank (see :meth:`gather_rng` and :meth:`restore`).
+        """
         return dict(
             stages=self.stage_signature(),
             active_stage=self._active_stage,
             phase_metrics=copy.deepcopy(self.phase_metrics),
             incubated_modules=list(self.incubated_modules),
-            rng=capture_rng())
+            rng=self._rng_states())
+
+    # ------------------------------------------------------------------
+    # random states of every rank
+    # ------------------------------------------------------------------
+    def gather_rng(self) -> None:
+        """Collect the random states of all ranks for the checkpoint about
+        to be written at this iteration.
+
+        A collective: every rank must call it (``IncubationHook`` does, just
+        before ``CheckpointHook`` saves). The checkpoint itself is written by
+        rank 0 alone, which cannot reach the other ranks' states from there.
+        Nothing to do in a single process.
+        """
+        if get_dist_info()[1] > 1:
+            self._gathered_rng = (self._iter, all_gather_object(capture_rng()))
+
+    def _rng_states(self) -> list:
+        world_size = get_dist_info()[1]
+        if world_size == 1:
+            return [capture_rng()]
+        if self._gathered_rng is not None and \
+                self._gathered_rng[0] == self._iter:
+            return self._gathered_rng[1]
+        # Saved without gather_rng() (e.g. a direct runner.save_checkpoint
+        # call): only this rank's states are at hand.
+        self.runner.logger.warning(
+            'Saving a checkpoint whose random states were not gathered from '
+            'all ranks (IncubationHook gathers them for CheckpointHook); '
+            'resuming from it will reseed the ranks instead of replaying '
+            'their random streams.')
+        return [capture_rng()] + [None] * (world_size - 1)
+
+    def _rng_for_this_rank(self, saved, iteration: int):
+        """This rank's random state from a checkpoint's ``rng``, or, when
+        the checkpoint cannot give it, a deterministic seed.
+
+        A checkpoint holds one state per rank. Resumed with the same number
+        of processes, rank r gets entry r and the run continues bit for bit
+        (on CPU; as far as the kernels are deterministic on GPU). With a
+        different number of processes the data sharding changes and exact
+        replay is impossible anyway, so, like mmengine when resuming on
+        another number of GPUs, the run goes on with a warning: every rank is
+        reseeded from (seed, iteration, rank), reproducibly and with distinct
+        streams per rank. A checkpoint from before per-rank states (a single
+        dict) counts as one written by one process.
+        """
+        if saved is None:
+            return None
+        if isinstance(saved, dict):
+            saved = [saved]
+        rank, world_size = get_dist_info()
+        if len(saved) == world_size and saved[rank] is not None:
+            return saved[rank]
+        if len(saved) != world_size:
+            reason = (f'the checkpoint was written by {len(saved)} '
+                      f'process(es), this run has {world_size}')
+        else:
+            reason = f'the checkpoint holds no random state of rank {rank}'
+        seed = int(
+            np.random.SeedSequence(
+                [int(self.runner.seed or 0) % 2**32, iteration,
+                 rank]).generate_state(1)[0])
+        self.runner.logger.warning(
+            f'Exact replay of the random streams is not possible: {reason}. '
+            f'Rank {rank} is reseeded with {seed} (from the seed, the '
+            'iteration and the rank).')
+        return seed
 
     # ------------------------------------------------------------------
     # running
@@ -468,9 +545,11 @@ class IncubationLoop(BaseLoop):
         self._iter += 1
 
     def _restore_rng(self) -> None:
-        if self._pending_rng is not None:
+        if isinstance(self._pending_rng, int):
+            seed_rng(self._pending_rng)
+        elif self._pending_rng is not None:
             restore_rng(self._pending_rng)
-            self._pending_rng = None
+        self._pending_rng = None
 
     def _should_validate(self, stage: Stage) -> bool:
         if self.runner.val_loop is None:
@@ -547,11 +626,19 @@ def capture_rng() -> dict:
 
 
 def restore_rng(state: dict) -> None:
+    """Set the process's random states from :func:`capture_rng`."""
     random.setstate(_to_python(state['python']))
     np.random.set_state(state['numpy'])
     torch.set_rng_state(state['torch'])
     if 'cuda' in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state['cuda'])
+
+
+def seed_rng(seed: int) -> None:
+    """Seed python, numpy and torch (CPU and every GPU) with ``seed``."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
 
 
 def _to_python(value):

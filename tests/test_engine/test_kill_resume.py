@@ -1,0 +1,247 @@
+"""SIGKILL ``tools/train.py`` inside every phase, ``--resume`` until done: the
+result is bitwise that of an uninterrupted run. And which random state each
+rank gets back on resume.
+
+The run (``_kill_resume_config.py``) goes through the whole pipeline (meta ->
+incubate, all modules in parallel -> finetune) with drop path and random
+crop/flip, a checkpoint after every iteration and ``max_keep_ckpts=2``. One
+point per phase is drawn with a fixed seed; the process is killed once the
+checkpoint of that point exists, at the moment the next checkpoint write is
+seen in flight (its temporary file exists) or after a short random delay, so
+the kill lands anywhere, often during a write. After every kill,
+``last_checkpoint`` must name a complete, loadable checkpoint; the next launch
+resumes from it (``--resume`` without a path, as a user would).
+"""
+import glob
+import json
+import os
+import os.path as osp
+import random
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+from mmengine.config import Config
+
+from mmincubate.engine.loops.incubation_loop import (capture_rng,
+                                                     restore_rng, seed_rng)
+from mmincubate.engine.runners import SafeCheckpointRunner
+from mmincubate.utils import load_checkpoint_file
+from tests.conftest import ROOT
+
+CONFIG = osp.join(osp.dirname(osp.abspath(__file__)), '_kill_resume_config.py')
+EXPORTS = ['meta.pth', 'module_0.pth', 'module_1.pth', 'module_2.pth',
+           'module_3.pth', 'assembled.pth', 'final.pth']
+SEED = 20231002  # the kill points and delays: random, but reproducible
+
+
+def phase_ranges():
+    """(first, last) iteration count of each phase, from the config."""
+    ranges, begin = [], 0
+    for phase in Config.fromfile(CONFIG).train_cfg.phases:
+        ranges.append((begin + 1, begin + phase['max_iters']))
+        begin += phase['max_iters']
+    return ranges
+
+
+def launch(work_dir, log_name, *extra):
+    env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1',
+               PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    log = open(osp.join(work_dir, log_name), 'w')
+    proc = subprocess.Popen(
+        [sys.executable, osp.join(ROOT, 'tools/train.py'), CONFIG,
+         '--work-dir', str(work_dir), *extra],
+        stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+    proc.log = log
+    return proc
+
+
+def finish(proc, timeout=300):
+    try:
+        proc.wait(timeout=timeout)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.log.close()
+    return proc.returncode
+
+
+def log_tail(work_dir, log_name, chars=4000):
+    with open(osp.join(work_dir, log_name)) as f:
+        return f.read()[-chars:]
+
+
+def resumed_at(work_dir, log_name):
+    match = re.search(r'resumed epoch: \d+, iter: (\d+)',
+                      log_tail(work_dir, log_name, 10**7))
+    assert match, 'the run did not resume'
+    return int(match.group(1))
+
+
+def latest_iter(work_dir):
+    """The iteration ``last_checkpoint`` names, or -1 if none (yet)."""
+    try:
+        with open(osp.join(work_dir, 'last_checkpoint')) as f:
+            match = re.search(r'iter_(\d+)\.pth$', f.read().strip())
+    except FileNotFoundError:
+        return -1
+    return int(match.group(1)) if match else -1
+
+
+def write_in_flight(work_dir, iteration):
+    return bool(glob.glob(osp.join(work_dir, f'.iter_{iteration}.pth.*')))
+
+
+def kill_after(proc, work_dir, point, resumed_from, delay):
+    """SIGKILL ``proc`` once it has written the checkpoint of ``point``: when
+    the next write is seen in flight, else after ``delay`` seconds."""
+    deadline = time.monotonic() + 240
+    try:
+        while not (latest_iter(work_dir) >= point
+                   and latest_iter(work_dir) > resumed_from):
+            assert proc.poll() is None, (
+                f'the run ended (rc {proc.returncode}) before its checkpoint '
+                f'of iteration {point} appeared')
+            assert time.monotonic() < deadline, 'no checkpoint in time'
+            time.sleep(0.002)
+        until = time.monotonic() + delay
+        while time.monotonic() < until and not write_in_flight(
+                work_dir, latest_iter(work_dir) + 1):
+            time.sleep(0.0005)
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+        returncode = finish(proc)
+    assert returncode == -signal.SIGKILL, 'the run ended before the kill'
+
+
+def check_last_checkpoint(work_dir):
+    """``last_checkpoint`` names a complete checkpoint; its iteration."""
+    with open(osp.join(work_dir, 'last_checkpoint')) as f:
+        path = f.read().strip()
+    assert path, 'last_checkpoint is empty after the kill'
+    assert osp.isfile(path), f'last_checkpoint names a missing file {path}'
+    checkpoint = load_checkpoint_file(path, trust_mmengine=True)
+    iteration = int(re.search(r'iter_(\d+)\.pth$', path).group(1))
+    assert checkpoint['meta']['iter'] == iteration
+    assert {'state_dict', 'optimizer', 'param_schedulers',
+            'incubation'} <= set(checkpoint)
+    return iteration
+
+
+def assert_same_tree(actual, expected, where):
+    """Bitwise equality of nested checkpoint content."""
+    if isinstance(expected, torch.Tensor):
+        assert isinstance(actual, torch.Tensor), where
+        assert actual.dtype == expected.dtype, where
+        if not torch.equal(actual, expected):
+            diff = (actual.double() - expected.double()).abs().max().item() \
+                if actual.shape == expected.shape else 'shape'
+            pytest.fail(f'{where} differs from the uninterrupted run '
+                        f'(max abs difference {diff})')
+    elif isinstance(expected, dict):
+        assert set(actual) == set(expected), where
+        for key in expected:
+            assert_same_tree(actual[key], expected[key], f'{where}.{key}')
+    elif isinstance(expected, (list, tuple)):
+        assert len(actual) == len(expected), where
+        for i, (a, e) in enumerate(zip(actual, expected)):
+            assert_same_tree(a, e, f'{where}[{i}]')
+    else:
+        assert actual == expected, where
+
+
+def test_sigkill_in_every_phase_then_resume_is_exact(tmp_path):
+    start = time.monotonic()
+    ranges = phase_ranges()
+    total = ranges[-1][1]
+    reference, killed = tmp_path / 'reference', tmp_path / 'killed'
+    reference.mkdir()
+    killed.mkdir()
+    assert finish(launch(reference, 'run.log')) == 0, log_tail(
+        reference, 'run.log')
+
+    rng = random.Random(SEED)
+    # leave the run room to reach the kill inside the phase
+    points = [rng.randint(first, last - 3) for first, last in ranges]
+    resumed_from, kills, in_flight = -1, [], 0
+    for n, point in enumerate(points):
+        extra = ('--resume', ) if n else ()
+        proc = launch(killed, f'run{n}.log', *extra)
+        leftovers = set(glob.glob(osp.join(killed, '.iter_*.tmp')))
+        kill_after(proc, killed, point, resumed_from,
+                   delay=rng.uniform(0.0, 0.15))
+        in_flight += bool(
+            set(glob.glob(osp.join(killed, '.iter_*.tmp'))) - leftovers)
+        if n:
+            assert resumed_at(killed, f'run{n}.log') == resumed_from
+        resumed_from = check_last_checkpoint(killed)
+        assert resumed_from >= point
+        kills.append(resumed_from)
+    # every phase was interrupted
+    assert [any(first <= k <= last for k in kills)
+            for first, last in ranges] == [True] * len(ranges), kills
+    name = f'run{len(points)}.log'
+    assert finish(launch(killed, name, '--resume')) == 0, log_tail(
+        killed, name)
+    assert resumed_at(killed, name) == resumed_from
+
+    for export in EXPORTS:
+        expected = load_checkpoint_file(str(reference / export))
+        actual = load_checkpoint_file(str(killed / export))
+        assert_same_tree(actual['state_dict'], expected['state_dict'],
+                         export)
+    last = f'iter_{total}.pth'
+    expected = load_checkpoint_file(str(reference / last), trust_mmengine=True)
+    actual = load_checkpoint_file(str(killed / last), trust_mmengine=True)
+    for key in ('state_dict', 'optimizer', 'param_schedulers'):
+        assert_same_tree(actual[key], expected[key], f'{last}:{key}')
+    for key in ('stages', 'incubated_modules', 'phase_metrics'):
+        assert_same_tree(actual['incubation'][key],
+                         expected['incubation'][key], f'{last}:{key}')
+    with open(reference / 'summary.json') as f, \
+            open(killed / 'summary.json') as g:
+        assert json.load(f) == json.load(g)
+    print(f'kill points {points}, resumed from {kills}, {in_flight} kill(s) '
+          f'left a checkpoint write unfinished, '
+          f'{time.monotonic() - start:.1f} s')
+
+
+def test_each_rank_gets_its_own_random_state_back(tmp_path, monkeypatch):
+    """One state per rank in the checkpoint; a world size that differs from
+    the checkpoint's (or a missing entry) reseeds deterministically."""
+    cfg = Config.fromfile(CONFIG)
+    cfg.work_dir = str(tmp_path)
+    runner = SafeCheckpointRunner.from_cfg(cfg)
+    loop = runner.train_loop
+    before = capture_rng()
+    states = loop.state_dict()['rng']
+    assert isinstance(states, list) and len(states) == 1  # one process
+    assert torch.equal(states[0]['torch'], before['torch'])
+
+    warnings = []
+    monkeypatch.setattr(runner.logger, 'warning', warnings.append)
+    pick = loop._rng_for_this_rank
+    assert pick(None, 5) is None
+    assert pick(states, 5) is states[0]
+    assert pick(states[0], 5) is states[0]  # written before per-rank states
+    assert not warnings
+    other = dict(states[0], torch=torch.zeros_like(states[0]['torch']))
+    for saved, reason in [([states[0], other], 'written by 2 process'),
+                          ([None], 'no random state of rank 0')]:
+        seed = pick(saved, 5)
+        assert isinstance(seed, int)
+        assert 'not possible' in warnings[-1] and reason in warnings[-1]
+        assert pick(saved, 5) == seed != pick(saved, 6)
+    runs = []
+    for _ in range(2):
+        seed_rng(seed)
+        runs.append((random.random(), torch.rand(3)))
+    assert runs[0][0] == runs[1][0] and torch.equal(runs[0][1], runs[1][1])
+    restore_rng(before)
+    assert torch.equal(torch.get_rng_state(), before['torch'])
