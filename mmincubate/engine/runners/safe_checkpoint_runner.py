@@ -1,17 +1,21 @@
 """A Runner whose checkpoints are safe to write, read and resume."""
 import contextlib
+import glob
+import logging
 import os
 import os.path as osp
 import pickle
+import re
 from typing import Callable, Optional, Union
 
 import torch
 import torch.distributed as torch_dist
 from mmengine.dist import master_only
+from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 from mmincubate.registry import RUNNERS
-from mmincubate.utils.checkpoint import (CheckpointFormatError,
+from mmincubate.utils.checkpoint import (CheckpointFormatError, get_state_dict,
                                          make_message_hub_portable,
                                          raise_unsafe,
                                          trust_mmengine_checkpoints)
@@ -55,10 +59,29 @@ class SafeCheckpointRunner(Runner):
             model_wrapper_cfg['device_ids'] = None  # CPU module
         return super().wrap_model(model_wrapper_cfg, model)
 
+    def load_or_resume(self) -> None:
+        """As mmengine's, but ``--resume`` without a path survives a
+        ``last_checkpoint`` that an interrupted run left empty or pointing
+        at a removed file (mmengine's CheckpointHook rewrites it in place,
+        and removes the oldest checkpoint before writing the next one): the
+        newest complete checkpoint in the work_dir is taken instead."""
+        if not self._has_loaded and self._resume and self._load_from is None:
+            latest = find_resumable_checkpoint(self.work_dir)
+            if latest is not None:
+                self.logger.info(
+                    f'Auto resumed from the latest checkpoint {latest}.')
+                self._load_from = latest
+        super().load_or_resume()
+
     def call_hook(self, fn_name: str, **kwargs) -> None:
         if fn_name == 'before_save_checkpoint':
             # keep the checkpoint loadable under weights-only rules
             make_message_hub_portable(kwargs['checkpoint'])
+        elif fn_name == 'after_load_checkpoint':
+            # a file holding no dict of weights fails here, naming the file,
+            # not deep inside mmengine ("Tensor.__contains__ only ...")
+            get_state_dict(kwargs['checkpoint'],
+                           getattr(self, '_checkpoint_in_load', '<checkpoint>'))
         super().call_hook(fn_name, **kwargs)
 
     def load_checkpoint(self,
@@ -67,6 +90,7 @@ class SafeCheckpointRunner(Runner):
                         strict: bool = True,
                         revise_keys: list = [(r'^module.', '')]):
         """Load a checkpoint into the model; strict by default."""
+        self._checkpoint_in_load = filename
         try:
             with trust_mmengine_checkpoints():
                 return super().load_checkpoint(
@@ -122,3 +146,28 @@ class SafeCheckpointRunner(Runner):
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.remove(tmp_path)
+
+
+def find_resumable_checkpoint(work_dir: str) -> Optional[str]:
+    """The checkpoint ``last_checkpoint`` names if it exists, else the
+    newest ``epoch_N.pth`` / ``iter_N.pth`` in ``work_dir`` (the atomic
+    writes guarantee it is complete); None when there is none."""
+    named = None
+    with contextlib.suppress(FileNotFoundError):
+        with open(osp.join(work_dir, 'last_checkpoint')) as f:
+            named = f.read().strip()
+        if named and ('://' in named or osp.isfile(named)):
+            return named
+    found = [
+        path for path in glob.glob(osp.join(work_dir, '*.pth'))
+        if re.fullmatch(r'(epoch|iter)_\d+\.pth', osp.basename(path))
+    ]
+    if not found:
+        return None
+    newest = max(found, key=osp.getmtime)
+    if named is not None:
+        print_log(
+            f'last_checkpoint names {named!r}, which does not exist (the '
+            f'previous run was interrupted); resuming from {newest} instead.',
+            logger='current', level=logging.WARNING)
+    return newest
