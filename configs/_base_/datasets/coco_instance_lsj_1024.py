@@ -1,5 +1,9 @@
 # COCO instances with ViTDet's large-scale jitter: resize to 1024 x
-# [0.1, 2.0], crop/pad to 1024x1024, flip; test at 1024 (padded to 1024).
+# [0.1, 2.0], crop to 1024x1024 (the model's data preprocessor pads the
+# batch to 1024x1024), flip; test with the longer side at 1024, unpadded: with
+# global attention nothing needs a fixed size, and padding in the pipeline
+# would move `img_shape` to the padded size, so boxes predicted in the padding
+# would be clipped to it and pasted outside the image.
 _base_ = 'mmdet::_base_/datasets/coco_instance.py'
 
 image_size = (1024, 1024)
@@ -24,7 +28,6 @@ train_pipeline = [
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=image_size, keep_ratio=True),
-    dict(type='Pad', size=image_size, pad_val=dict(img=(114, 114, 114))),
     dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
     dict(
         type='PackDetInputs',

@@ -95,6 +95,11 @@ class PlainViT(VisionTransformer):
             f'PlainViT: loaded all {len(state)} backbone tensors from '
             f'"{filename}" (prefix "{prefix}").')
 
+    def train(self, mode: bool = True) -> 'PlainViT':
+        # mmpretrain's ViT.train returns None; nn.Module's contract is self
+        super().train(mode)
+        return self
+
     def forward(self, x: torch.Tensor) -> Sequence[torch.Tensor]:
         if not (self.with_cp and self.training):
             return super().forward(x)
