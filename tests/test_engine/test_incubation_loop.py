@@ -147,3 +147,40 @@ def test_bad_schedules(tmp_path, phases, message):
     runner = SafeCheckpointRunner.from_cfg(make_cfg(tmp_path, phases=phases))
     with pytest.raises(ValueError, match=message):
         runner.train()
+
+
+def test_gradient_accumulation_per_phase(tmp_path):
+    """accumulative_counts=2 (the ViT-H configs): each phase updates on every
+    second iteration and on its last one, whatever the phase before did."""
+    from mmengine.hooks import Hook
+
+    class RecordUpdates(Hook):
+
+        def __init__(self):
+            self.updated = []
+            self.before = None
+
+        def _trainable(self, runner):
+            return {n: p.detach().clone()
+                    for n, p in runner.model.named_parameters()
+                    if p.requires_grad}
+
+        def before_train_iter(self, runner, batch_idx, data_batch=None):
+            self.before = self._trainable(runner)
+
+        def after_train_iter(self, runner, batch_idx, data_batch=None,
+                             outputs=None):
+            after = self._trainable(runner)
+            self.updated.append(any(
+                not torch.equal(after[n], v) for n, v in self.before.items()))
+
+    phases = [dict(phase='meta', max_iters=3, val_interval=100),
+              dict(phase='incubate', max_iters=3, val_interval=100),
+              dict(phase='finetune', max_iters=3, val_interval=100)]
+    cfg = make_cfg(tmp_path, phases=phases)
+    cfg.optim_wrapper.accumulative_counts = 2
+    runner = SafeCheckpointRunner.from_cfg(cfg)
+    recorder = RecordUpdates()
+    runner.register_hook(recorder)
+    runner.train()
+    assert recorder.updated == [False, True, True] * 3
