@@ -629,9 +629,13 @@ def restore_rng(state: dict) -> None:
     """Set the process's random states from :func:`capture_rng`."""
     random.setstate(_to_python(state['python']))
     np.random.set_state(state['numpy'])
-    torch.set_rng_state(state['torch'])
+    # the runner may load checkpoints onto the GPU (map_location 'default');
+    # random states must be CPU byte tensors
+    torch.set_rng_state(state['torch'].cpu())
     if 'cuda' in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state['cuda'])
+        cuda_states = state['cuda'][:torch.cuda.device_count()]
+        for index, cuda_state in enumerate(cuda_states):
+            torch.cuda.set_rng_state(cuda_state.cpu(), index)
 
 
 def seed_rng(seed: int) -> None:
