@@ -11,6 +11,7 @@ Example:
     >>> from mmincubate.registry import MODELS
     >>> model = MODELS.build(dict(type='DeepIncubation', ...))
 """
+from mmpretrain.registry import BATCH_AUGMENTS as MMPRETRAIN_BATCH_AUGMENTS
 from mmpretrain.registry import DATA_SAMPLERS as MMPRETRAIN_DATA_SAMPLERS
 from mmpretrain.registry import DATASETS as MMPRETRAIN_DATASETS
 from mmpretrain.registry import EVALUATORS as MMPRETRAIN_EVALUATORS
@@ -40,7 +41,8 @@ __all__ = [
     'RUNNERS', 'RUNNER_CONSTRUCTORS', 'LOOPS', 'HOOKS', 'LOG_PROCESSORS',
     'OPTIMIZERS', 'OPTIM_WRAPPERS', 'OPTIM_WRAPPER_CONSTRUCTORS',
     'PARAM_SCHEDULERS', 'DATASETS', 'DATA_SAMPLERS', 'TRANSFORMS', 'MODELS',
-    'MODEL_WRAPPERS', 'WEIGHT_INITIALIZERS', 'TASK_UTILS', 'METRICS',
+    'MODEL_WRAPPERS', 'WEIGHT_INITIALIZERS', 'BATCH_AUGMENTS', 'TASK_UTILS',
+    'METRICS',
     'EVALUATORS', 'VISUALIZERS', 'VISBACKENDS', 'INCUBATION_ADAPTERS'
 ]
 
@@ -89,6 +91,9 @@ WEIGHT_INITIALIZERS = _child('weight initializer',
                              MMPRETRAIN_WEIGHT_INITIALIZERS,
                              'mmincubate.models')
 TASK_UTILS = _child('task util', MMPRETRAIN_TASK_UTILS, 'mmincubate.models')
+# Mixup / CutMix of the target classifier's train_cfg
+BATCH_AUGMENTS = _child('batch augment', MMPRETRAIN_BATCH_AUGMENTS,
+                        'mmincubate.models')
 # How the incubation algorithm reaches into a block-structured backbone
 # (embedding, blocks, final norm). Not a child: adapters are mmincubate's own.
 INCUBATION_ADAPTERS = Registry('incubation adapter', scope='mmincubate',

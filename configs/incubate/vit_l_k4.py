@@ -5,17 +5,12 @@
 # drop path 0 / 0.1 / 0.5, grad clip 1.0 in fine-tuning.
 #   bash tools/dist_train.sh configs/incubate/vit_l_k4.py 8
 # Modules on separate machines: see README ("modules on separate machines").
-_base_ = [
-    '../_base_/models/vit_l_in1k.py', '../_base_/datasets/imagenet_deit.py',
-    '../_base_/schedules/incubation_paper.py', '../_base_/default_runtime.py'
-]
+_base_ = './vit_b_k4.py'
+
 model = dict(
-    _delete_=True,
-    type='DeepIncubation',
-    target={{_base_.model}},
-    num_modules=4,
-    data_preprocessor={{_base_.data_preprocessor}},
-)
+    target=dict(
+        backbone=dict(arch='l'),
+        head=dict(in_channels=1024)))
 train_cfg = dict(phases=[
     dict(phase='meta', max_epochs=300, val_interval=10, drop_path_rate=0.0,
          param_scheduler={{_base_.warmup_cosine}}),

@@ -250,3 +250,40 @@ def test_vit_h_detector_runs_at_stride_3_5():
     losses = model.loss(torch.randn(1, 3, 112, 140), [sample])
     assert all(torch.isfinite(v).all() for k, v in losses.items()
                if 'loss' in k and isinstance(v, torch.Tensor))
+
+
+def test_converted_timm_vit_transfers(tmp_path):
+    """A timm ViT converted with tools/model_converters/timm_to_mmincubate.py
+    loads strictly into the detection/segmentation backbone, whose feature
+    map equals timm's normalized patch tokens (at the pretraining size: the
+    two libraries interpolate pos_embed slightly differently, ~1e-3)."""
+    import subprocess
+    import sys
+
+    timm = pytest.importorskip('timm')
+    from tests.test_converters import randomize
+    model = randomize(timm.models.VisionTransformer(
+        img_size=32, patch_size=16, embed_dim=32, depth=4, num_heads=2,
+        mlp_ratio=2.0, num_classes=10, dynamic_img_size=True)).eval()
+    torch.save(model.state_dict(), tmp_path / 'timm.pth')
+    proc = subprocess.run(
+        [sys.executable,
+         osp.join(ROOT, 'tools/model_converters/timm_to_mmincubate.py'),
+         str(tmp_path / 'timm.pth'), str(tmp_path / 'converted.pth')],
+        capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    backbone = PlainViT(arch=TINY_ARCH, img_size=32, patch_size=16,
+                        out_indices=(3, ),
+                        init_cfg=dict(type='Pretrained', prefix='backbone.',
+                                      checkpoint=str(tmp_path /
+                                                     'converted.pth')))
+    backbone.init_weights()
+    backbone.eval()
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        ours = backbone(x)[0]
+        tokens = model.forward_features(x)[:, 1:]
+        assert backbone(torch.randn(1, 3, 64, 96))[0].shape == (1, 32, 4, 6)
+    theirs = tokens.transpose(1, 2).reshape(2, 32, 2, 2)
+    assert torch.allclose(ours, theirs, atol=1e-5), \
+        (ours - theirs).abs().max()

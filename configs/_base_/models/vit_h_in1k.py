@@ -1,28 +1,11 @@
 # ViT-H classifier for ImageNet-1k as in Deep Incubation: patch 14,
-# qkv bias False, LayerNorm eps 1e-5; label smoothing 0.1, Mixup 0.8, CutMix 1.0.
+# qkv bias False, LayerNorm eps 1e-5; otherwise as vit_b_in1k.py.
+_base_ = './vit_b_in1k.py'
+
 model = dict(
-    type='ImageClassifier',
     backbone=dict(
-        type='VisionTransformer',
         arch='h',
-        img_size=224,
         patch_size=14,
         qkv_bias=False,
-        norm_cfg=dict(type='LN', eps=1e-5),
-        drop_path_rate=0.0,
-        init_cfg=[
-            dict(type='TruncNormal', layer='Linear', std=.02),
-            dict(type='Constant', layer='LayerNorm', val=1., bias=0.),
-        ]),
-    neck=None,
-    head=dict(
-        type='VisionTransformerClsHead',
-        num_classes=1000,
-        in_channels=1280,
-        loss=dict(type='LabelSmoothLoss', label_smooth_val=0.1,
-                  mode='original')),
-    train_cfg=dict(augments=[
-        dict(type='Mixup', alpha=0.8),
-        dict(type='CutMix', alpha=1.0)
-    ]),
-)
+        norm_cfg=dict(type='LN', eps=1e-5)),
+    head=dict(in_channels=1280))
