@@ -4,7 +4,10 @@ images, UperNet on the ADE20K samples. The shipped ViT-B configs are used
 with the width and depth shrunk to the tiny incubated ViT, smaller images
 and CPU settings (no AMP, no SyncBN)."""
 import glob
+import os
 import os.path as osp
+import random
+import re
 import subprocess
 import sys
 
@@ -61,6 +64,11 @@ def _cpu_settings(cfg: Config, checkpoint: str, work_dir: str,
         cfg.train_cfg.update(max_epochs=1, val_interval=1)
     cfg.default_hooks.logger.interval = 1
     cfg.work_dir = work_dir
+
+
+def _metrics(log: str) -> str:
+    """The ``test metrics: {...}`` line tools/test.py prints."""
+    return re.findall(r'test metrics: (\{.*\})', log)[-1]
 
 
 def _last_checkpoint(work_dir: str) -> str:
@@ -155,10 +163,20 @@ def test_upernet_from_incubated_vit(incubated_vit, tmp_path):
     assert 'PlainViT: loaded all 54 backbone tensors' in log
     assert 'decode.loss_ce' in log
     checkpoint = _last_checkpoint(work_dir)
-    report = _run_tool('test.py', cfg_path, checkpoint, '--work-dir',
+    single = _run_tool('test.py', cfg_path, checkpoint, '--work-dir',
                        str(tmp_path / 'test'), '--out',
                        str(tmp_path / 'seg.pkl'))
-    assert 'mIoU' in report and 'test metrics' in report
+    assert 'mIoU' in single and 'test metrics' in single
+    assert osp.getsize(tmp_path / 'seg.pkl') > 0
     report = _run_tool('test.py', cfg_path, checkpoint, '--work-dir',
                        str(tmp_path / 'tta'), '--tta')
     assert 'mIoU' in report
+    # tools/dist_test.sh: 2 processes (gloo on CPU) give the same metrics
+    proc = subprocess.run(
+        ['bash', osp.join(ROOT, 'tools/dist_test.sh'), cfg_path, checkpoint,
+         '2', '--work-dir', str(tmp_path / 'dist')],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        env=dict(os.environ, PORT=str(random.randint(20000, 40000)),
+                 OMP_NUM_THREADS='1'))
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+    assert _metrics(proc.stdout + proc.stderr) == _metrics(single)
