@@ -65,8 +65,8 @@ def enable_visualization(cfg: Config, show_dir: str, show: bool) -> None:
             hook['test_out_dir'] = show_dir
     elif 'SegVisualizationHook' in hook_type:
         hook['draw'] = True
-        if show_dir:
-            cfg.visualizer['save_dir'] = show_dir
+        if show_dir:  # relative to the work_dir, like mmdet's test_out_dir
+            cfg.visualizer['save_dir'] = osp.join(cfg.work_dir, show_dir)
     else:  # mmpretrain VisualizationHook
         hook['enable'] = True
         if show_dir:
@@ -100,7 +100,13 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     if args.out is not None:
         if not args.out.endswith(('.pkl', '.pickle')):
             raise ValueError('--out must be a .pkl or .pickle file.')
-        dump = dict(type='mmengine.DumpResults', out_file_path=args.out)
+        # mmdet's and mmseg's predictions hold full-size masks / logits:
+        # dump compact results (RLE masks; label maps) as their tools do
+        dumpers = {'mmdet': 'mmdet.DumpDetResults',
+                   'mmseg': 'mmincubate.DumpSegResults'}
+        dump = dict(type=dumpers.get(cfg.get('default_scope'),
+                                     'mmengine.DumpResults'),
+                    out_file_path=args.out)
         evaluator = cfg.test_evaluator
         if isinstance(evaluator, (list, tuple)):
             cfg.test_evaluator = [*evaluator, dump]

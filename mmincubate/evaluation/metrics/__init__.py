@@ -1,0 +1,3 @@
+from .dump_seg_results import DumpSegResults
+
+__all__ = ['DumpSegResults']
