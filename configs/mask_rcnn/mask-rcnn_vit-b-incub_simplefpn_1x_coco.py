@@ -10,3 +10,5 @@ _base_ = [
 ]
 model = dict(
     backbone=dict(init_cfg=dict(checkpoint='work_dirs/vit_b_k4/final.pth')))
+# an epoch's checkpoint of ViT-H with AdamW state is ~8 GB: keep the last 3
+default_hooks = dict(checkpoint=dict(max_keep_ckpts=3))

@@ -127,6 +127,7 @@ class _Detector(torch.nn.Module):
 def test_layer_decay_follows_mmpretrain_names():
     model = _Detector()
     model.backbone.layers[0].requires_grad_(False)  # frozen: left out
+    model.backbone.layers[3].requires_grad_(False)  # still counted in L
     wrapper = build_optim_wrapper(model, dict(
         optimizer=dict(type='AdamW', lr=1.0, weight_decay=0.1),
         constructor='mmincubate.LayerDecayOptimWrapperConstructor',
@@ -141,11 +142,12 @@ def test_layer_decay_follows_mmpretrain_names():
     assert lr['backbone.cls_token'] == 0.5**5
     assert 'backbone.layers.0.attn.qkv.weight' not in lr
     assert lr['backbone.layers.1.attn.qkv.weight'] == 0.5**3
-    assert lr['backbone.layers.3.ffn.layers.1.weight'] == 0.5
+    assert 'backbone.layers.3.ffn.layers.1.weight' not in lr
+    assert lr['backbone.layers.2.ffn.layers.1.weight'] == 0.5**2
     assert lr['backbone.ln1.weight'] == 1.0
     assert lr['neck.stages.0.0.weight'] == 1.0
-    assert decay['backbone.layers.3.attn.qkv.weight'] == 0.1
-    assert decay['backbone.layers.3.attn.qkv.bias'] == 0.0
+    assert decay['backbone.layers.2.attn.qkv.weight'] == 0.1
+    assert decay['backbone.layers.2.attn.qkv.bias'] == 0.0
     assert decay['backbone.pos_embed'] == 0.0
     n_params = sum(p.requires_grad for p in model.parameters())
     assert sum(len(g['params'])

@@ -1,9 +1,8 @@
 # COCO instances with ViTDet's large-scale jitter: resize to 1024 x
-# [0.1, 2.0], crop to 1024x1024 (the model's data preprocessor pads the
-# batch to 1024x1024), flip; test with the longer side at 1024, unpadded: with
-# global attention nothing needs a fixed size, and padding in the pipeline
-# would move `img_shape` to the padded size, so boxes predicted in the padding
-# would be clipped to it and pasted outside the image.
+# [0.1, 2.0], crop to 1024x1024, flip; test with the longer side at 1024.
+# Padding to 1024x1024 happens in the model's data preprocessor (see the LSJ
+# configs), not here: mmcv's Pad would move `img_shape` to the padded size, so
+# boxes predicted in the padding would be pasted outside the image.
 _base_ = 'mmdet::_base_/datasets/coco_instance.py'
 
 image_size = (1024, 1024)
@@ -36,6 +35,7 @@ test_pipeline = [
 ]
 train_dataloader = dict(
     batch_size=8,
+    num_workers=8,
     dataset=dict(pipeline=train_pipeline),
     batch_sampler=None)
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))

@@ -82,8 +82,8 @@ class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
         if not indices:
             raise ValueError(
                 'layer_decay_rate needs parameters named '
-                "'...backbone.layers.N...' (mmpretrain ViT names), but none "
-                'of the trainable parameters matches; e.g. '
+                "'...backbone.layers.N...' (mmpretrain ViT names), but no "
+                'parameter matches; e.g. '
                 f'{names[:5]}. Use an mmpretrain VisionTransformer / '
                 'mmincubate.PlainViT backbone.')
         found = max(indices) + 1
@@ -96,9 +96,11 @@ class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
 
     def add_params(self, params: List[dict], module: nn.Module,
                    **kwargs) -> None:
+        # depth counts every block, frozen or not (e.g. a frozen last block)
+        num_layers = self._num_layers(
+            [n for n, _ in module.named_parameters()])
         named = [(n, p) for n, p in module.named_parameters()
                  if p.requires_grad]
-        num_layers = self._num_layers([n for n, _ in named])
         groups: Dict[Tuple[int, bool], dict] = {}
         for name, param in named:
             depth = self.layer_depth(name, num_layers)
