@@ -289,3 +289,30 @@ def test_converted_timm_vit_transfers(tmp_path):
     theirs = tokens.transpose(1, 2).reshape(2, 32, 2, 2)
     assert torch.allclose(ours, theirs, atol=1e-5), \
         (ours - theirs).abs().max()
+
+
+@pytest.mark.parametrize('config', DET_CONFIGS + SEG_CONFIGS,
+                         ids=osp.basename)
+def test_every_transfer_schedule_builds(config):
+    """Optimizer (layer decay over every parameter), schedulers spanning the
+    whole run, and a loop, checkpoint and log setting of the same kind."""
+    from mmengine.registry import PARAM_SCHEDULERS
+    cfg, model = _build(config)
+    optim = cfg.optim_wrapper.copy()
+    assert optim.pop('type') == 'AmpOptimWrapper'  # AMP on GPUs
+    optim.pop('loss_scale')
+    wrapper = build_optim_wrapper(model, dict(optim, type='OptimWrapper'))
+    n_params = sum(p.requires_grad for p in model.parameters())
+    assert sum(len(g['params'])
+               for g in wrapper.optimizer.param_groups) == n_params
+    by_epoch = cfg.train_cfg.type == 'EpochBasedTrainLoop'
+    length = cfg.train_cfg.max_epochs if by_epoch else cfg.train_cfg.max_iters
+    schedulers = [
+        PARAM_SCHEDULERS.build(dict(s, optimizer=wrapper))
+        for s in cfg.param_scheduler
+    ]
+    assert schedulers[-1].end == length
+    assert schedulers[0].by_epoch is False  # warmup in iterations
+    assert cfg.default_hooks.checkpoint.get('by_epoch', True) == by_epoch
+    assert cfg.default_hooks.checkpoint.get('max_keep_ckpts') == 3
+    assert cfg.log_processor.get('by_epoch', True) == by_epoch
