@@ -4,6 +4,7 @@ images, UperNet on the ADE20K samples. The shipped ViT-B configs are used
 with the width and depth shrunk to the tiny incubated ViT, smaller images
 and CPU settings (no AMP, no SyncBN)."""
 import glob
+import math
 import os
 import os.path as osp
 import random
@@ -68,6 +69,14 @@ def _cpu_settings(cfg: Config, checkpoint: str, work_dir: str,
     cfg.work_dir = work_dir
 
 
+def _assert_finite_losses(log: str, names) -> None:
+    """Every logged value of each loss is a finite number."""
+    for name in names:
+        values = re.findall(rf'(?<![\w.]){re.escape(name)}: (\S+)', log)
+        assert values, f'{name} was never logged'
+        assert all(math.isfinite(float(v)) for v in values), (name, values)
+
+
 def _metrics(log: str) -> str:
     """The ``test metrics: {...}`` line tools/test.py prints."""
     return re.findall(r'test metrics: (\{.*\})', log)[-1]
@@ -120,7 +129,8 @@ def test_mask_rcnn_from_incubated_vit(config, incubated_vit, tmp_path):
     cfg_path = _detector_config(config, incubated_vit, work_dir)
     log = _run_tool('train.py', cfg_path)
     assert 'PlainViT: loaded all 54 backbone tensors' in log
-    assert 'loss_mask' in log and 'nan' not in log.split('loss_mask')[-1][:40]
+    _assert_finite_losses(log, ['loss_rpn_cls', 'loss_cls', 'loss_bbox',
+                                'loss_mask'])
     out_pkl = str(tmp_path / 'results.pkl')
     report = _run_tool('test.py', cfg_path, _last_checkpoint(work_dir),
                        '--work-dir', str(tmp_path / 'test'), '--out',
@@ -170,7 +180,7 @@ def test_upernet_from_incubated_vit(incubated_vit, tmp_path):
         work_dir)
     log = _run_tool('train.py', cfg_path)
     assert 'PlainViT: loaded all 54 backbone tensors' in log
-    assert 'decode.loss_ce' in log
+    _assert_finite_losses(log, ['decode.loss_ce', 'aux.loss_ce'])
     checkpoint = _last_checkpoint(work_dir)
     single = _run_tool('test.py', cfg_path, checkpoint, '--work-dir',
                        str(tmp_path / 'test'), '--out',
