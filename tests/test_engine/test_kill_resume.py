@@ -26,9 +26,9 @@ import time
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.runner import set_random_seed
 
-from mmincubate.engine.loops.incubation_loop import (capture_rng,
-                                                     restore_rng, seed_rng)
+from mmincubate.engine.loops.incubation_loop import capture_rng, restore_rng
 from mmincubate.engine.runners import SafeCheckpointRunner
 from mmincubate.utils import load_checkpoint_file
 from tests.conftest import ROOT
@@ -240,7 +240,7 @@ def test_each_rank_gets_its_own_random_state_back(tmp_path, monkeypatch):
         assert pick(saved, 5) == seed != pick(saved, 6)
     runs = []
     for _ in range(2):
-        seed_rng(seed)
+        set_random_seed(seed)
         runs.append((random.random(), torch.rand(3)))
     assert runs[0][0] == runs[1][0] and torch.equal(runs[0][1], runs[1][1])
     restore_rng(before)

@@ -10,7 +10,7 @@ import torch
 from mmengine.config import Config
 from mmengine.dist import all_gather_object, get_dist_info
 from mmengine.model import is_model_wrapper
-from mmengine.runner import BaseLoop
+from mmengine.runner import BaseLoop, set_random_seed
 
 from mmincubate.models.algorithms.deep_incubation import PHASES
 from mmincubate.registry import LOOPS
@@ -546,7 +546,7 @@ class IncubationLoop(BaseLoop):
 
     def _restore_rng(self) -> None:
         if isinstance(self._pending_rng, int):
-            seed_rng(self._pending_rng)
+            set_random_seed(self._pending_rng)
         elif self._pending_rng is not None:
             restore_rng(self._pending_rng)
         self._pending_rng = None
@@ -636,13 +636,6 @@ def restore_rng(state: dict) -> None:
         cuda_states = state['cuda'][:torch.cuda.device_count()]
         for index, cuda_state in enumerate(cuda_states):
             torch.cuda.set_rng_state(cuda_state.cpu(), index)
-
-
-def seed_rng(seed: int) -> None:
-    """Seed python, numpy and torch (CPU and every GPU) with ``seed``."""
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
 
 
 def _to_python(value):

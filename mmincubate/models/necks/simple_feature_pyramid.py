@@ -4,20 +4,10 @@ from typing import List, Sequence, Tuple
 import torch
 import torch.nn.functional as F
 from mmengine.model import BaseModule
+from mmpretrain.models.utils import LayerNorm2d
 from torch import nn
 
 from mmincubate.registry import MODELS
-
-
-@MODELS.register_module()
-class LayerNorm2d(nn.LayerNorm):
-    """LayerNorm over the channels of an (N, C, H, W) map."""
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = x.permute(0, 2, 3, 1)
-        x = F.layer_norm(x, self.normalized_shape, self.weight, self.bias,
-                         self.eps)
-        return x.permute(0, 3, 1, 2)
 
 
 def _conv_ln(in_channels: int, out_channels: int, kernel_size: int,
