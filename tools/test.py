@@ -2,15 +2,18 @@
 config (the scope comes from the config's ``default_scope``).
 
     python tools/test.py CONFIG CHECKPOINT [--out results.pkl] [--show-dir DIR]
-                         [--tta] [--cfg-options key=value ...]
+                         [--tta] [--cfg-options key=value ...] [--dry-run]
     bash tools/dist_test.sh CONFIG CHECKPOINT GPUS [args]
 """
 import argparse
 import os
 import os.path as osp
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 
+from mmincubate.utils.cfg_options import LiteralDictAction
+from mmincubate.engine.runners.safe_checkpoint_runner import \
+    shut_down_distributed
 from train import build_runner  # noqa: E402  (tools/ is on sys.path)
 
 
@@ -35,8 +38,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=LiteralDictAction,
         help='override settings in the config, key=value pairs')
+    parser.add_argument(
+        '--dry-run',
+        action='store_true',
+        help='check the config, the checkpoint path and the options, then '
+        'exit without building or evaluating anything')
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -126,9 +134,16 @@ def main() -> None:
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     cfg = merge_args(cfg, args)
+    if args.dry_run:
+        state = 'found' if osp.isfile(args.checkpoint) else 'not found yet'
+        print(f'dry run of {args.config}: nothing is built or written\n'
+              f'work_dir: {cfg.work_dir}\ncheckpoint: {args.checkpoint} '
+              f'({state})\ntest_evaluator: {cfg.get("test_evaluator")}')
+        return
     runner = build_runner(cfg)
     metrics = runner.test()
     runner.logger.info(f'test metrics: {metrics}')
+    shut_down_distributed()
 
 
 if __name__ == '__main__':

@@ -1,15 +1,32 @@
 """Train with an mmincubate, mmpretrain, mmdet or mmseg config.
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [PATH]] [--amp]
+                          [--phases meta,incubate,finetune] [--modules 0,2]
                           [--cfg-options key=value ...] [--launcher pytorch]
+                          [--dry-run]
     bash tools/dist_train.sh CONFIG GPUS [args]
+
+``--phases`` runs only the named phases of the config's incubation schedule
+(with their configured settings), ``--modules`` incubates only the listed
+modules; ``--cfg-options`` is applied first, so ``train_cfg.phases.N`` counts
+the config's phases. ``--dry-run`` loads and checks everything, prints the
+schedule and exits without building or writing anything.
 """
 import argparse
 import os
 import os.path as osp
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.registry import RUNNERS, init_default_scope
+
+from mmincubate.engine.loops.phase_selection import (check_phase_sources,
+                                                     num_modules_of,
+                                                     parse_module_list,
+                                                     parse_name_list,
+                                                     select_phases)
+from mmincubate.engine.runners.safe_checkpoint_runner import \
+    shut_down_distributed
+from mmincubate.utils.cfg_options import LiteralDictAction
 
 
 def parse_args() -> argparse.Namespace:
@@ -44,9 +61,23 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=LiteralDictAction,
         help='override settings in the config, key=value pairs; a list is '
-        'key="[a,b]" or key=a,b; nested lists and tuples need quotes')
+        'key="[a,b]" or key=a,b; a list entry is key.N=value; Python '
+        'literals with dict(...) work, e.g. '
+        '\'train_cfg.phases=[dict(phase="meta",max_epochs=1)]\'')
+    parser.add_argument(
+        '--phases',
+        help='run only these phases of the incubation schedule, '
+        'comma-separated, e.g. meta or incubate,finetune')
+    parser.add_argument(
+        '--modules',
+        help='incubate only these modules, comma-separated, e.g. 2 or 0,1')
+    parser.add_argument(
+        '--dry-run',
+        action='store_true',
+        help='check the config, the overrides and the schedule, print the '
+        'schedule, and exit without training')
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -108,6 +139,59 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     return cfg
 
 
+def apply_schedule_args(cfg: Config, args: argparse.Namespace) -> None:
+    """``--phases``/``--modules`` onto an IncubationLoop schedule, then
+    check that every phase has the weights it needs (before anything is
+    built or written)."""
+    train_cfg = cfg.get('train_cfg') or {}
+    is_incubation = str(train_cfg.get('type', '')).split('.')[-1] == \
+        'IncubationLoop'
+    if not is_incubation:
+        if args.phases is not None or args.modules is not None:
+            raise SystemExit(
+                f'error: --phases/--modules need an incubation config '
+                f'(train_cfg.type=IncubationLoop); {args.config} has '
+                f'train_cfg.type={train_cfg.get("type")!r}.')
+        return
+    try:
+        names = None if args.phases is None else parse_name_list(
+            args.phases, '--phases')
+        num_modules = num_modules_of(cfg.model)
+        modules = None if args.modules is None else parse_module_list(
+            args.modules, num_modules)
+        phases = select_phases(train_cfg.get('phases') or [], names, modules)
+        check_phase_sources(phases, num_modules,
+                            cfg.model.get('meta_checkpoint'),
+                            cfg.model.get('target_checkpoint'),
+                            bool(cfg.get('resume')) or
+                            cfg.get('load_from') is not None)
+    except ValueError as error:
+        raise SystemExit(f'error: {error}') from None
+    cfg.train_cfg.phases = phases
+
+
+def describe(cfg: Config) -> str:
+    """What a run of ``cfg`` would do, for ``--dry-run``."""
+    lines = [f'work_dir: {cfg.work_dir}']
+    train_cfg = cfg.get('train_cfg') or {}
+    for index, phase in enumerate(train_cfg.get('phases') or []):
+        settings = ', '.join(f'{k}={v}' for k, v in phase.items()
+                             if k != 'phase')
+        lines.append(f'phase {index}: {phase["phase"]} ({settings})')
+    if not train_cfg.get('phases'):
+        lines.append(f'train_cfg: {dict(train_cfg)}')
+    for key in ('meta_checkpoint', 'target_checkpoint'):
+        value = (cfg.get('model') or {}).get(key)
+        if value is not None:
+            state = 'found' if osp.isfile(value) else 'not found yet'
+            lines.append(f'model.{key}: {value} ({state})')
+    if cfg.get('load_from'):
+        lines.append(f'load_from: {cfg.load_from}')
+    if cfg.get('resume'):
+        lines.append('resume: yes')
+    return '\n'.join(lines)
+
+
 def build_runner(cfg: Config):
     """Build ``cfg.runner_type`` if set, else mmincubate's SafeCheckpointRunner
     (atomic checkpoints, strict and weights-only-safe loading, CPU DDP)."""
@@ -126,8 +210,14 @@ def main() -> None:
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     cfg = merge_args(cfg, args)
+    apply_schedule_args(cfg, args)
+    if args.dry_run:
+        print(f'dry run of {args.config}: nothing is built or written')
+        print(describe(cfg))
+        return
     runner = build_runner(cfg)
     runner.train()
+    shut_down_distributed()
 
 
 if __name__ == '__main__':

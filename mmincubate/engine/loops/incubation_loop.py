@@ -15,6 +15,7 @@ from mmengine.runner import BaseLoop, set_random_seed
 from mmincubate.models.algorithms.deep_incubation import PHASES
 from mmincubate.registry import LOOPS
 from .per_module_grad_clip import PerModuleGradClip
+from .phase_selection import check_phase_sources
 
 
 @dataclass
@@ -212,25 +213,13 @@ class IncubationLoop(BaseLoop):
         self.epoch_length = epoch_length
 
     def _check_sources(self) -> None:
-        """Incubation needs a meta model; fine-tuning alone needs weights."""
-        phases = [s.phase for s in self.stages]
+        """Incubation needs a meta model; fine-tuning an assembled target."""
         model = self._model
-        from_checkpoint = self.runner._load_from is not None or \
-            self.runner._resume
-        if 'incubate' in phases and 'meta' not in phases[:phases.index(
-                'incubate')]:
-            if model.meta_checkpoint is None and not from_checkpoint:
-                raise ValueError(
-                    'The schedule incubates without training a meta model '
-                    'first: set model.meta_checkpoint to a trained meta '
-                    'model (e.g. work_dirs/<run>/meta.pth) or add a '
-                    '"meta" phase before "incubate".')
-        if phases[0] == 'finetune' and model.target_checkpoint is None and \
-                not from_checkpoint:
-            raise ValueError(
-                'The schedule fine-tunes without incubating: set '
-                'model.target_checkpoint to an assembled model (e.g. '
-                'work_dirs/<run>/assembled.pth) or add earlier phases.')
+        check_phase_sources(
+            [dict(phase=s.phase, modules=list(s.modules))
+             for s in self.stages], self.num_modules, model.meta_checkpoint,
+            model.target_checkpoint,
+            self.runner._load_from is not None or self.runner._resume)
 
     @property
     def max_epochs(self) -> int:
@@ -504,6 +493,35 @@ class IncubationLoop(BaseLoop):
         if stage.phase == 'finetune' and 'assembled' not in \
                 self.phase_metrics:
             self._validate('assembled', 'target')
+        self._reseed_for(stage)
+
+    def _reseed_for(self, stage: Stage) -> None:
+        """Start every stage from the random state a run of that phase
+        alone would have: seeded from (seed, phase[, rank]), whatever ran
+        before it. So module i incubated in its own job (``--phases incubate
+        --modules i``) trains exactly as in a one-job sequential schedule,
+        and ``--phases finetune`` from ``assembled.pth`` as the one-job
+        fine-tuning."""
+        runner = self.runner
+        if runner.seed is None:
+            return
+        key = [int(runner.seed) % 2**32, PHASES.index(stage.phase)]
+        if runner._randomness_cfg.get('diff_rank_seed', False):
+            key.append(get_dist_info()[0])
+        set_random_seed(
+            int(np.random.SeedSequence(key).generate_state(1)[0]),
+            deterministic=runner._randomness_cfg.get('deterministic', False))
+
+    def _set_sampler_epoch(self, stage: Stage) -> None:
+        """Shuffle by the epoch counted from the stage start (overriding
+        DistSamplerSeedHook's global epoch), so a stage sees the data order
+        it would see run alone."""
+        loader = self.dataloader
+        sampler = loader.sampler if hasattr(loader.sampler, 'set_epoch') \
+            else getattr(getattr(loader, 'batch_sampler', None), 'sampler',
+                         None)
+        if hasattr(sampler, 'set_epoch'):
+            sampler.set_epoch(self._epoch - stage.begin_epoch)
 
     def _run_stage(self, index: int) -> None:
         stage = self.stages[index]
@@ -514,6 +532,7 @@ class IncubationLoop(BaseLoop):
             todo = min(self.epoch_length - done_in_epoch,
                        stage.end_iter - self._iter)
             runner.call_hook('before_train_epoch')
+            self._set_sampler_epoch(stage)
             runner.model.train()
             if done_in_epoch == 0:
                 self._restore_rng()
