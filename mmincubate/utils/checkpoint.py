@@ -191,11 +191,25 @@ def get_state_dict(checkpoint: Any, filename: str = '<checkpoint>',
         f'of tensors); top-level keys: {sorted(checkpoint)[:20]}')
 
 
+def current_umask() -> int:
+    """The process's umask (read without changing it where Linux allows)."""
+    with contextlib.suppress(OSError, ValueError):
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith('Umask:'):
+                    return int(line.split()[1], 8)
+    mask = os.umask(0o022)  # elsewhere: set and restore at once
+    os.umask(mask)
+    return mask
+
+
 def save_checkpoint_atomic(obj: Any, filename: str) -> None:
     """``torch.save`` to a temporary file beside ``filename``, then rename.
 
     A reader never sees a half-written file: either the old file (or none) or
-    the complete new one.
+    the complete new one. The file gets the mode a plain ``torch.save``
+    would give it (``0o666`` less the umask), not the temporary file's
+    ``0o600``, so teammates on a shared file system can read it.
     """
     filename = osp.abspath(osp.expanduser(str(filename)))
     directory = osp.dirname(filename)
@@ -203,6 +217,7 @@ def save_checkpoint_atomic(obj: Any, filename: str) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f'.{osp.basename(filename)}.',
                                suffix='.tmp', dir=directory)
     try:
+        os.fchmod(fd, 0o666 & ~current_umask())
         with os.fdopen(fd, 'wb') as f:
             torch.save(obj, f)
             f.flush()

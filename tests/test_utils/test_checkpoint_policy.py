@@ -68,3 +68,21 @@ def test_atomic_save_leaves_no_partial_file(tmp_path, monkeypatch):
     assert sorted(os.listdir(tmp_path)) == ['ckpt.pth']
     monkeypatch.undo()
     assert torch.equal(load_checkpoint_file(str(target))['a'], torch.ones(2))
+
+
+@pytest.mark.parametrize('umask', [0o022, 0o027, 0o002])
+def test_atomic_save_has_the_mode_of_a_plain_save(tmp_path, umask):
+    """Not the temporary file's 0600: teammates can read final.pth."""
+    import os
+    import stat
+
+    from mmincubate.utils.checkpoint import save_checkpoint_atomic
+    old = os.umask(umask)
+    try:
+        torch.save({'w': torch.zeros(1)}, tmp_path / 'plain.pth')
+        save_checkpoint_atomic({'w': torch.zeros(1)}, tmp_path / 'atomic.pth')
+    finally:
+        os.umask(old)
+    modes = [stat.S_IMODE(os.stat(tmp_path / name).st_mode)
+             for name in ('plain.pth', 'atomic.pth')]
+    assert modes == [0o666 & ~umask] * 2
