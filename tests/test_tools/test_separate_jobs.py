@@ -1,0 +1,145 @@
+"""The separate-machine workflow from the shell: --phases/--modules,
+tools/dist_incubate.sh and tools/slurm_incubate.sh (against stand-in
+sbatch/srun) give bitwise the weights of the same schedule in one job."""
+import json
+import os
+import os.path as osp
+import random
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from mmincubate.utils import load_checkpoint_file
+from tests.conftest import ROOT
+
+CONFIG = osp.join(ROOT, 'configs/incubate/vit_tiny_k4_digits.py')
+# one epoch per phase (23 iterations); sequential in the one-job reference:
+# separate jobs train one module each, with its own optimizer and stream
+SHORT = ['train_cfg.phases.0.max_epochs=1', 'train_cfg.phases.1.max_epochs=1',
+         'train_cfg.phases.2.max_epochs=1', 'train_cfg.phases.1.val_interval=1']
+STANDIN = osp.join(osp.dirname(__file__), 'slurm_standin')
+
+
+def _train(*args, cwd=ROOT, check=True):
+    proc = subprocess.run(
+        [sys.executable, osp.join(ROOT, 'tools/train.py'), *args], cwd=cwd,
+        capture_output=True, text=True, timeout=900)
+    if check:
+        assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    return proc
+
+
+def _weights(path):
+    return load_checkpoint_file(str(path))['state_dict']
+
+
+def _assert_same(a, b):
+    a, b = _weights(a), _weights(b)
+    assert set(a) == set(b)
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+
+
+@pytest.fixture(scope='module')
+def one_job(tmp_path_factory):
+    work_dir = tmp_path_factory.mktemp('one_job')
+    _train(CONFIG, '--work-dir', str(work_dir), '--cfg-options', *SHORT,
+           'train_cfg.phases.1.mode=sequential')
+    return work_dir
+
+
+@pytest.mark.parametrize('args, message', [
+    (['--phases', 'pretrain'], "unknown phase 'pretrain'"),
+    (['--phases', 'incubate', '--modules', '4'], 'module 4 does not exist'),
+    (['--phases', 'incubate'], 'model.meta_checkpoint'),
+    (['--phases', 'finetune'], 'model.target_checkpoint'),
+    (['--phases', 'meta', '--modules', '1'], 'needs an incubate phase'),
+    (['--cfg-options', 'model.x=dict(a=os)'], 'only literals'),
+])
+def test_bad_command_lines_fail_before_writing(tmp_path, args, message):
+    work_dir = tmp_path / 'never'
+    proc = _train(CONFIG, '--work-dir', str(work_dir), *args, check=False)
+    assert proc.returncode != 0
+    assert message in proc.stderr, proc.stderr[-2000:]
+    assert not work_dir.exists()
+
+
+def test_phases_on_a_plain_config_is_an_error(tmp_path):
+    proc = _train(osp.join(ROOT, 'configs/e2e/vit_tiny_e2e_digits.py'),
+                  '--phases', 'meta', check=False)
+    assert proc.returncode != 0 and 'IncubationLoop' in proc.stderr
+
+
+def test_dry_run_resolves_the_schedule(tmp_path):
+    proc = _train(
+        CONFIG, '--work-dir', str(tmp_path / 'w'), '--dry-run', '--phases',
+        'incubate,finetune', '--modules', '0,1,2,3', '--cfg-options',
+        'model.meta_checkpoint=meta.pth', 'train_cfg.phases.1.max_epochs=3',
+        'train_cfg.phases.2.max_epochs=7',
+        'train_cfg.phases.2.optim_wrapper=dict(optimizer=dict(lr=1e-4))')
+    assert 'phase 0: incubate (max_epochs=3' in proc.stdout
+    assert 'modules=[0, 1, 2, 3]' in proc.stdout
+    assert 'phase 1: finetune (max_epochs=7' in proc.stdout
+    assert "optim_wrapper={'optimizer': {'lr': 0.0001}" in proc.stdout
+    assert not (tmp_path / 'w').exists()
+
+
+@pytest.mark.slow
+def test_dist_incubate_equals_one_job(one_job, tmp_path):
+    """Meta job, 4 module jobs side by side, assembly, fine-tuning job."""
+    root = tmp_path / 'split'
+    proc = subprocess.run(
+        ['bash', osp.join(ROOT, 'tools/dist_incubate.sh'), CONFIG, '1',
+         '--cfg-options', *SHORT], cwd=ROOT, capture_output=True, text=True,
+        timeout=1200, env=dict(os.environ, WORK_ROOT=str(root),
+                               PORT=str(random.randint(20000, 40000))))
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    _assert_same(one_job / 'meta.pth', root / 'meta/meta.pth')
+    for i in range(4):
+        _assert_same(one_job / f'module_{i}.pth',
+                     root / f'module_{i}/module_{i}.pth')
+    _assert_same(one_job / 'assembled.pth', root / 'assembled.pth')
+    _assert_same(one_job / 'final.pth', root / 'finetune/final.pth')
+
+
+@pytest.mark.slow
+def test_slurm_incubate_with_standin_sbatch(one_job, tmp_path):
+    root, log = tmp_path / 'slurm', tmp_path / 'calls.jsonl'
+    env = dict(os.environ, WORK_ROOT=str(root), STANDIN_SLURM_LOG=str(log),
+               PATH=f'{STANDIN}:{os.environ["PATH"]}',
+               SBATCH_ARGS='--time=1:00:00')
+    proc = subprocess.run(
+        ['bash', osp.join(ROOT, 'tools/slurm_incubate.sh'), 'gpu_part',
+         CONFIG, '1', '--cfg-options', *SHORT], cwd=str(tmp_path),
+        capture_output=True, text=True, timeout=1200, env=env)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    calls = [json.loads(line) for line in log.read_text().splitlines()]
+    jobs = [c for c in calls if c['tool'] == 'sbatch']
+    assert [j['rc'] for j in jobs] == [0, 0, 0]
+    meta, modules, final = (j['opts'] for j in jobs)
+    ids = [j['id'] for j in jobs]
+    assert 'dependency' not in meta and 'array' not in meta
+    assert modules['array'] == '0-3'
+    assert modules['dependency'] == f'afterok:{ids[0]}'
+    assert final['dependency'] == f'afterok:{ids[1]}'
+    for opts in (meta, modules, final):
+        assert opts['p'] == 'gpu_part' and opts['ntasks'] == '1'
+        assert opts['gres'] == 'gpu:1' and opts['time'] == '1:00:00'
+    assert '--phases meta' in meta['wrap']
+    assert '--modules ${SLURM_ARRAY_TASK_ID}' in modules['wrap']
+    assert f'model.meta_checkpoint={root}/meta/meta.pth' in modules['wrap']
+    assert 'tools/assemble.py' in final['wrap']
+    assert '--phases finetune' in final['wrap']
+    assert f'model.target_checkpoint={root}/assembled.pth' in final['wrap']
+    for ids_printed in ids:
+        assert ids_printed in proc.stdout
+    # every training step went through srun with the slurm launcher
+    sruns = [c for c in calls if c['tool'] == 'srun']
+    assert len(sruns) == 6 and all(c['rc'] == 0 for c in sruns)
+    assert all('--launcher=slurm' in c['argv'] for c in sruns)
+    assert sorted(c['env']['SLURM_ARRAY_TASK_ID'] for c in sruns
+                  if c['env']['SLURM_ARRAY_TASK_ID']) == ['0', '1', '2', '3']
+    _assert_same(one_job / 'assembled.pth', root / 'assembled.pth')
+    _assert_same(one_job / 'final.pth', root / 'finetune/final.pth')
