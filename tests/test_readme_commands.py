@@ -1,0 +1,233 @@
+"""Every shell command in README.md's code blocks, as printed.
+
+Commands run in order in a sandbox (the checkout's tools/ and .venv/, a copy
+of configs/) so relative paths such as work_dirs/ and data/ stay there.
+Commands on the CPU-sized configs (digits, CIFAR-10, the 16x16 digits
+fine-tuning) really run; in the sandbox those configs train on a few images
+per epoch, with their schedules, names and exports unchanged. Commands on
+the ImageNet, COCO and ADE20K configs, or on 8 GPUs, are dry runs: the same
+tool with ``--dry-run`` (the config loads, the overrides parse, the phases
+resolve) or, for Slurm, a stand-in sbatch that records without running. A
+command that matches no rule fails the test, so one added to the README
+later is covered or noticed.
+"""
+import os
+import os.path as osp
+import random
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from typing import List, Optional
+
+import pytest
+import torch
+from mmengine.config import Config
+
+from tests.conftest import ROOT, SHARED_DATA
+
+README = osp.join(ROOT, 'README.md')
+CIFAR10_TAR = osp.join(SHARED_DATA, 'cifar10', 'train.tar.gz')
+STANDIN = osp.join(ROOT, 'tests', 'test_tools', 'slurm_standin')
+# configs that train on CPU in the sandbox (on a few images per epoch)
+CPU_CONFIG = re.compile(r'configs/.*(digits|cifar10).*\.py$')
+# file names the README uses for a user's own downloads, made here
+PLACEHOLDER_FILES = ('official.pth', 'timm_vit.pth', 'meta_vit_b.pth')
+# the README's placeholder for a CIFAR-10 source
+PLACEHOLDER_ARGS = {'SRC': CIFAR10_TAR}
+
+
+@dataclass
+class Command:
+    line: int
+    text: str
+
+
+def readme_commands(markdown: str) -> List[Command]:
+    """Commands of the ```bash blocks: continuation lines joined, comment
+    lines dropped, a ``for ... done`` loop kept as one command."""
+    commands, block, start = [], None, 0
+    for number, line in enumerate(markdown.splitlines(), 1):
+        if line.startswith('```'):
+            block = [] if block is None and line.strip() == '```bash' \
+                else None
+            continue
+        if block is None or not line.strip() or \
+                line.lstrip().startswith('#'):
+            continue
+        if commands and commands[-1].text.endswith('\\'):
+            commands[-1].text = commands[-1].text[:-1].rstrip() + ' ' + \
+                line.strip()
+        elif commands and _open_loop(commands[-1].text):
+            commands[-1].text += '\n' + line.strip()
+        else:
+            start = number
+            commands.append(Command(start, line.strip()))
+    return commands
+
+
+def _open_loop(text: str) -> bool:
+    return text.startswith('for ') and not re.search(r'(^|\n|;\s*)done\b',
+                                                     text)
+
+
+def _strip_comment(text: str) -> str:
+    """The command without a trailing ``# comment`` (outside quotes)."""
+    quote = None
+    for index, char in enumerate(text):
+        if quote:
+            quote = None if char == quote else quote
+        elif char in '\'"':
+            quote = char
+        elif char == '#' and (index == 0 or text[index - 1].isspace()):
+            return text[:index].rstrip()
+    return text
+
+
+def plan(text: str) -> List[tuple]:
+    """[(how, shell command)] with how in run / dry / slurm / skip: reason.
+    The command is kept as printed (globs, variables, quotes); a dry run
+    only appends ``--dry-run`` or swaps a launcher for the tool it starts."""
+    text = _strip_comment(text)
+    if ' && ' in text:
+        return [step for part in text.split(' && ') for step in plan(part)]
+    if text.startswith('for '):
+        configs = set(re.findall(r'configs/\S+\.py', text))
+        assert configs and all(CPU_CONFIG.search(c) for c in configs), (
+            f'a loop needs CPU configs to run: {text}')
+        return [('run', text)]
+    words = shlex.split(text)
+    config = next((w for w in words if w.startswith('configs/')), '')
+    on_cpu = bool(CPU_CONFIG.search(config))
+    if words[:2] == ['bash', 'tools/install.sh']:
+        return [('skip: the installation; CI runs it before the tests', '')]
+    if 'pytest' in words[:3]:
+        return [('skip: the test suite itself', '')]
+    if words[0] in ('python', '.venv/bin/python'):
+        script = words[1]
+        if script in ('tools/train.py', 'tools/test.py'):
+            return [('run', text) if on_cpu else ('dry', f'{text} --dry-run')]
+        if script.startswith(('tools/model_converters/', 'tools/assemble',
+                              'tools/dataset_converters/')):
+            return [('run', text)]
+    if words[0] == 'bash' and words[1] in ('tools/dist_train.sh',
+                                           'tools/dist_test.sh'):
+        train = words[1] == 'tools/dist_train.sh'
+        nprocs = int(words[3 if train else 4])
+        if on_cpu and nprocs <= 2:
+            return [('run', text)]
+        # the tool the launcher starts, without the launcher's N
+        pattern = (r'bash tools/dist_train\.sh (\S+) \d+' if train else
+                   r'bash tools/dist_test\.sh (\S+) (\S+) \d+')
+        tool = 'python tools/train.py \\1' if train else \
+            'python tools/test.py \\1 \\2'
+        return [('dry', re.sub(pattern, tool, text) + ' --dry-run')]
+    if words[:2] == ['bash', 'tools/dist_incubate.sh'] and on_cpu:
+        return [('run', text)]
+    if words[:2] == ['bash', 'tools/slurm_incubate.sh']:
+        return [('slurm', text)]
+    raise AssertionError(f'README command without a rule in '
+                         f'{__name__}.plan(): {text!r}')
+
+
+def _shrink(path: str, out: str) -> None:
+    """A CPU config with a few images per epoch, all else unchanged."""
+    cfg = Config.fromfile(path)
+    for name, count in (('train_dataloader', 64), ('val_dataloader', 128),
+                        ('test_dataloader', 128)):
+        if cfg.get(name) is not None:
+            cfg[name].dataset.indices = count
+    cfg.dump(out)
+
+
+def _placeholder_files(sandbox: str) -> None:
+    """Tiny stand-ins for a user's downloads: an official release file of
+    the digits target, a timm ViT, an official release meta model."""
+    timm = pytest.importorskip('timm')
+    from tests.test_converters import randomize
+    from tests.test_tools.test_converted_checkpoints import \
+        release_checkpoint
+
+    def vit(depth, seed):
+        return randomize(timm.models.VisionTransformer(
+            img_size=8, patch_size=2, in_chans=1, embed_dim=64, depth=depth,
+            num_heads=4, mlp_ratio=2.0, num_classes=10), seed=seed)
+
+    torch.save(release_checkpoint(vit(8, 0).state_dict(), [2] * 4),
+               osp.join(sandbox, 'official.pth'))
+    torch.save(vit(8, 1).state_dict(), osp.join(sandbox, 'timm_vit.pth'))
+    torch.save(release_checkpoint(vit(4, 2).state_dict(), [1] * 4),
+               osp.join(sandbox, 'meta_vit_b.pth'))
+
+
+@pytest.fixture(scope='module')
+def sandbox(tmp_path_factory):
+    root = str(tmp_path_factory.mktemp('readme'))
+    for name in ('tools', '.venv', 'mmincubate'):
+        if osp.exists(osp.join(ROOT, name)):
+            os.symlink(osp.join(ROOT, name), osp.join(root, name))
+    shutil.copytree(osp.join(ROOT, 'configs'), osp.join(root, 'configs'))
+    for dirpath, _, files in os.walk(osp.join(ROOT, 'configs')):
+        for name in files:
+            path = osp.join(dirpath, name)
+            rel = osp.relpath(path, ROOT)
+            if CPU_CONFIG.search(rel) and '_base_' not in rel:
+                _shrink(path, osp.join(root, rel))
+    _placeholder_files(root)
+    return root
+
+
+def _substitute(command: str) -> str:
+    for placeholder, value in PLACEHOLDER_ARGS.items():
+        command = re.sub(rf'(?<![\w/.-]){placeholder}(?![\w/.-])', value,
+                         command)
+    return command
+
+
+def test_readme_has_commands():
+    commands = readme_commands(open(README).read())
+    assert len(commands) > 20
+    assert commands[0].text.startswith('bash tools/install.sh && ')
+    # a joined continuation and a loop
+    assert any('\n' in c.text and c.text.startswith('for ')
+               for c in commands)
+
+
+@pytest.mark.slow
+def test_every_readme_command_runs(sandbox):
+    env = dict(os.environ, PATH=f'{STANDIN}:{os.environ["PATH"]}',
+               STANDIN_SLURM_LOG=osp.join(sandbox, 'slurm_calls.jsonl'),
+               STANDIN_SLURM_RUN='0', OMP_NUM_THREADS='1')
+    env.pop('VIRTUAL_ENV', None)
+    # `python` in the README: this interpreter (a wrapper, not a symlink,
+    # so a virtual environment stays one)
+    bin_dir = osp.join(sandbox, 'bin')
+    os.makedirs(bin_dir, exist_ok=True)
+    with open(osp.join(bin_dir, 'python'), 'w') as f:
+        f.write(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} "$@"\n')
+    os.chmod(osp.join(bin_dir, 'python'), 0o755)
+    env['PATH'] = f'{bin_dir}:{env["PATH"]}'
+    done = []
+    for command in readme_commands(open(README).read()):
+        for how, shell in plan(command.text):
+            if how.startswith('skip'):
+                done.append((command.line, how))
+                continue
+            if 'SRC' in shell and not osp.isfile(CIFAR10_TAR):
+                pytest.skip(f'README line {command.line} needs the CIFAR-10 '
+                            f'sample ({CIFAR10_TAR} is absent)')
+            shell = _substitute(shell)
+            proc = subprocess.run(
+                ['bash', '-c', f'set -euo pipefail\n{shell}'], cwd=sandbox,
+                capture_output=True, text=True, timeout=1200,
+                env=dict(env, PORT=str(random.randint(20000, 40000))))
+            assert proc.returncode == 0, (
+                f'README line {command.line} ({how}): {shell}\n' +
+                (proc.stdout + proc.stderr)[-3000:])
+            if how == 'dry':
+                assert 'dry run of' in proc.stdout, proc.stdout[-2000:]
+            done.append((command.line, how))
+    kinds = {how for _, how in done}
+    assert {'run', 'dry', 'slurm'} <= kinds, kinds
