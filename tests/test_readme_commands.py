@@ -11,6 +11,7 @@ resolve) or, for Slurm, a stand-in sbatch that records without running. A
 command that matches no rule fails the test, so one added to the README
 later is covered or noticed.
 """
+import glob
 import os
 import os.path as osp
 import random
@@ -231,3 +232,68 @@ def test_every_readme_command_runs(sandbox):
             done.append((command.line, how))
     kinds = {how for _, how in done}
     assert {'run', 'dry', 'slurm'} <= kinds, kinds
+
+
+def config_comment_commands() -> List[Command]:
+    """The usage lines in the configs' header comments."""
+    found = []
+    for path in sorted(glob.glob(osp.join(ROOT, 'configs', '**', '*.py'),
+                                 recursive=True)):
+        lines = open(path).read().splitlines()
+        for number, line in enumerate(lines, 1):
+            match = re.match(r'#\s+((python|bash) tools/.*)$', line)
+            if match is None:
+                continue
+            text = match.group(1)
+            follow = number
+            while text.endswith('\\') and follow < len(lines):
+                text = text[:-1].rstrip() + ' ' + lines[follow].lstrip(
+                    '#').strip()
+                follow += 1
+            found.append(Command(number, f'{osp.relpath(path, ROOT)}: {text}'))
+    return found
+
+
+def _load_tool(name: str):
+    """tools/<name>.py as a module (``test`` would clash with the standard
+    library's package of that name)."""
+    import importlib.util
+    tools = osp.join(ROOT, 'tools')
+    if tools not in sys.path:
+        sys.path.insert(0, tools)  # test.py imports train
+    spec = importlib.util.spec_from_file_location(
+        f'mmincubate_tools_{name}', osp.join(tools, f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_config_comment_commands_parse():
+    """Every usage line in a config header: the tool's own argument parsing,
+    config loading and schedule resolution (in-process ``--dry-run``); the
+    data tools among them run for real in the README test."""
+    train_tool, test_tool = (_load_tool(name) for name in ('train', 'test'))
+    readme = ' '.join(c.text for c in readme_commands(open(README).read()))
+    commands = config_comment_commands()
+    assert len(commands) >= 15
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        for command in commands:
+            where, text = command.text.split(': ', 1)
+            steps = plan(text)
+            assert len(steps) == 1, command
+            how, shell = steps[0]
+            words = shlex.split(shell)
+            if words[1] in ('tools/train.py', 'tools/test.py'):
+                argv = words[2:] + ([] if '--dry-run' in words else
+                                    ['--dry-run'])
+                tool = train_tool if words[1] == 'tools/train.py' else \
+                    test_tool
+                tool.main(argv)
+            else:
+                assert text in readme, (
+                    f'{where}:{command.line}: {text!r} is neither a '
+                    'train/test command nor run by the README test')
+    finally:
+        os.chdir(cwd)

@@ -15,6 +15,7 @@ schedule and exits without building or writing anything.
 import argparse
 import os
 import os.path as osp
+from typing import List, Optional
 
 from mmengine.config import Config
 from mmengine.registry import RUNNERS, init_default_scope
@@ -29,7 +30,7 @@ from mmincubate.engine.runners.safe_checkpoint_runner import \
 from mmincubate.utils.cfg_options import LiteralDictAction
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a model')
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
@@ -86,7 +87,7 @@ def parse_args() -> argparse.Namespace:
     # torch.distributed.launch passes --local-rank (torch >= 2.0) or
     # --local_rank; torchrun sets LOCAL_RANK.
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
@@ -204,8 +205,8 @@ def build_runner(cfg: Config):
     return SafeCheckpointRunner.from_cfg(cfg)
 
 
-def main() -> None:
-    args = parse_args()
+def main(argv: Optional[List[str]] = None) -> None:
+    args = parse_args(argv)
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
