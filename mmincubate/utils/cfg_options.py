@@ -20,44 +20,37 @@ from mmengine.config import DictAction
 __all__ = ['LiteralDictAction', 'parse_literal']
 
 
-def _convert(node: ast.AST, text: str) -> Any:
-    if isinstance(node, ast.Constant):
-        return node.value
-    if isinstance(node, ast.List):
-        return [_convert(n, text) for n in node.elts]
-    if isinstance(node, ast.Tuple):
-        return tuple(_convert(n, text) for n in node.elts)
-    if isinstance(node, ast.Dict):
-        return {
-            _convert(k, text): _convert(v, text)
-            for k, v in zip(node.keys, node.values)
-        }
-    if isinstance(node, ast.UnaryOp) and isinstance(
-            node.op, (ast.USub, ast.UAdd)) and isinstance(
-                node.operand, ast.Constant):
-        value = _convert(node.operand, text)
-        return -value if isinstance(node.op, ast.USub) else value
-    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-            and node.func.id == 'dict' and not node.args
-            and all(k.arg is not None for k in node.keywords)):
-        return {k.arg: _convert(k.value, text) for k in node.keywords}
-    raise ValueError(
-        f'--cfg-options value {text!r}: only literals (numbers, strings, '
-        'True/False/None, lists, tuples, {...}) and dict(key=value, ...) are '
-        f'allowed, not {ast.dump(node)[:60]}; quote strings, e.g. '
-        'dict(phase="meta").')
+class _DictCallsToLiterals(ast.NodeTransformer):
+    """``dict(k=v, ...)`` -> ``{'k': v, ...}``, so ``ast.literal_eval``
+    (which allows no calls) can check and build the rest."""
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        if (isinstance(node.func, ast.Name) and node.func.id == 'dict'
+                and not node.args
+                and all(k.arg is not None for k in node.keywords)):
+            return ast.Dict(keys=[ast.Constant(k.arg) for k in node.keywords],
+                            values=[k.value for k in node.keywords])
+        return node
 
 
 def parse_literal(text: str) -> Any:
     """A ``--cfg-options`` value holding ``dict(...)`` as a Python literal."""
     try:
-        tree = ast.parse(text.strip(), mode='eval')
+        tree = _DictCallsToLiterals().visit(
+            ast.parse(text.strip(), mode='eval'))
+        return ast.literal_eval(tree.body)
     except SyntaxError as error:
         raise ValueError(
             f'--cfg-options value {text!r} is not a valid literal '
             f'({error.msg}); e.g. \'train_cfg.phases=[dict(phase="meta",'
             'max_epochs=1)]\'.') from None
-    return _convert(tree.body, text)
+    except ValueError as error:
+        raise ValueError(
+            f'--cfg-options value {text!r}: only literals (numbers, strings, '
+            'True/False/None, lists, tuples, {...}) and dict(key=value, ...) '
+            f'are allowed ({error}); quote strings, e.g. dict(phase="meta").'
+        ) from None
 
 
 class LiteralDictAction(DictAction):

@@ -452,10 +452,7 @@ class IncubationLoop(BaseLoop):
                       f'process(es), this run has {world_size}')
         else:
             reason = f'the checkpoint holds no random state of rank {rank}'
-        seed = int(
-            np.random.SeedSequence(
-                [int(self.runner.seed or 0) % 2**32, iteration,
-                 rank]).generate_state(1)[0])
+        seed = derived_seed(self.runner.seed or 0, iteration, rank)
         self.runner.logger.warning(
             f'Exact replay of the random streams is not possible: {reason}. '
             f'Rank {rank} is reseeded with {seed} (from the seed, the '
@@ -505,11 +502,11 @@ class IncubationLoop(BaseLoop):
         runner = self.runner
         if runner.seed is None:
             return
-        key = [int(runner.seed) % 2**32, PHASES.index(stage.phase)]
+        key = [runner.seed, PHASES.index(stage.phase)]
         if runner._randomness_cfg.get('diff_rank_seed', False):
             key.append(get_dist_info()[0])
         set_random_seed(
-            int(np.random.SeedSequence(key).generate_state(1)[0]),
+            derived_seed(*key),
             deterministic=runner._randomness_cfg.get('deterministic', False))
 
     def _set_sampler_epoch(self, stage: Stage) -> None:
@@ -631,6 +628,13 @@ class IncubationLoop(BaseLoop):
                 self._validate('assembled', 'target')
         # a custom hook point: IncubationHook exports the stage's results
         self.runner.call_hook('after_incubation_stage', stage=stage)
+
+
+def derived_seed(seed: int, *key: int) -> int:
+    """A seed drawn from (seed, key...), distinct for distinct keys."""
+    return int(
+        np.random.SeedSequence([int(seed) % 2**32,
+                                *map(int, key)]).generate_state(1)[0])
 
 
 def capture_rng() -> dict:

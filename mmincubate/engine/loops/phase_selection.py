@@ -7,15 +7,16 @@ Plain functions on config dicts, used by ``tools/train.py`` (``--phases``,
 import copy
 from typing import List, Optional, Sequence
 
-PHASE_NAMES = ('meta', 'incubate', 'finetune')
+from mmincubate.models.algorithms.deep_incubation import (DEFAULT_NUM_MODULES,
+                                                          PHASES)
 
 
 def num_modules_of(model_cfg: dict) -> int:
     """K of a ``DeepIncubation`` model config (``module_depths`` or
-    ``num_modules``, default 4)."""
+    ``num_modules``, else the model's default)."""
     if model_cfg.get('module_depths') is not None:
         return len(model_cfg['module_depths'])
-    return int(model_cfg.get('num_modules') or 4)
+    return int(model_cfg.get('num_modules') or DEFAULT_NUM_MODULES)
 
 
 def parse_name_list(text: str, what: str) -> List[str]:
@@ -65,10 +66,10 @@ def select_phases(phases: Sequence[dict],
     present = [p.get('phase') for p in phases]
     if names is not None:
         for name in names:
-            if name not in PHASE_NAMES:
+            if name not in PHASES:
                 raise ValueError(
                     f'--phases: unknown phase {name!r}; choose from '
-                    f'{", ".join(PHASE_NAMES)}.')
+                    f'{", ".join(PHASES)}.')
             if name not in present:
                 raise ValueError(
                     f'--phases: the config\'s schedule has no {name!r} phase '

@@ -14,6 +14,8 @@ from mmincubate.utils.state_dict import (raise_on_mismatch,
                                          state_dict_mismatches)
 
 PHASES = ('meta', 'incubate', 'finetune')
+#: K when neither num_modules nor module_depths is given (the paper's)
+DEFAULT_NUM_MODULES = 4
 
 
 def split_depth(depth: int, num_modules: Optional[int],
@@ -100,7 +102,7 @@ class DeepIncubation(BaseModel):
         target_cfg = copy.deepcopy(dict(target))
         depth = adapter_obj.num_blocks(target_cfg['backbone'])
         if num_modules is None and module_depths is None:
-            num_modules = 4  # the paper's default
+            num_modules = DEFAULT_NUM_MODULES
         depths = split_depth(depth, num_modules, module_depths)
         if meta is None:
             meta = copy.deepcopy(target_cfg)
