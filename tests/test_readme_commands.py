@@ -111,7 +111,12 @@ def plan(text: str) -> List[tuple]:
         if script in ('tools/train.py', 'tools/test.py'):
             return [('run', text) if on_cpu else ('dry', f'{text} --dry-run')]
         if script.startswith(('tools/model_converters/', 'tools/assemble',
-                              'tools/dataset_converters/')):
+                              'tools/dataset_converters/',
+                              'tools/analysis_tools/plot_cost_accuracy')):
+            return [('run', text)]
+        if script == 'tools/run_benchmark.py':
+            # the benchmarks' arms are CPU configs, shrunk in the sandbox
+            assert on_cpu, f'a benchmark on a CPU config only: {text}'
             return [('run', text)]
     if words[0] == 'bash' and words[1] in ('tools/dist_train.sh',
                                            'tools/dist_test.sh'):

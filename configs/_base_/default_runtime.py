@@ -10,6 +10,9 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='VisualizationHook', enable=False),
+    # time, images and measured FLOPs of every phase, accuracy against
+    # cumulative cost: summary.json (off: default_hooks.cost=None)
+    cost=dict(type='CostAccountingHook'),
 )
 
 env_cfg = dict(

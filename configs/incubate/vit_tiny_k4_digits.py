@@ -2,8 +2,10 @@
 # 8x8 digits in a few minutes on 2 cores.
 #   python tools/train.py configs/incubate/vit_tiny_k4_digits.py
 # Target: 8-block ViT (width 64) in K=4 modules of 2 blocks; meta model:
-# 4 blocks. Phases: meta 20 epochs -> incubate all modules in parallel 10
-# epochs -> fine-tune 20 epochs; validation after every phase.
+# 4 blocks. Phases: meta 40 epochs -> incubate all modules in parallel 20
+# epochs -> fine-tune 20 epochs, all at the top-level lr (1e-3, so
+# --cfg-options optim_wrapper.optimizer.lr=X sets every phase's);
+# validation every 10 epochs and after every phase.
 _base_ = [
     '../_base_/models/vit_tiny_digits.py', '../_base_/datasets/digits.py',
     '../_base_/schedules/digits_adamw.py', '../_base_/default_runtime.py'
@@ -25,9 +27,7 @@ train_cfg = dict(
              drop_path_rate=0.1, modules=[0, 1, 2, 3], mode='parallel'),
         dict(phase='finetune', max_epochs=20, val_interval=10,
              drop_path_rate=0.1,
-             optim_wrapper=dict(
-                 optimizer=dict(lr=5e-4),
-                 clip_grad=dict(max_norm=1.0))),
+             optim_wrapper=dict(clip_grad=dict(max_norm=1.0))),
     ])
 custom_hooks = [dict(type='IncubationHook')]
 default_hooks = dict(

@@ -1,5 +1,4 @@
 """Phase state in checkpoints, exports at phase ends, the run's summary."""
-import json
 import os.path as osp
 
 from mmengine.dist import get_world_size, is_main_process
@@ -32,7 +31,8 @@ class IncubationHook(Hook):
       ``finetune``. The classifier files are plain mmpretrain
       ``ImageClassifier`` checkpoints: ``tools/test.py`` evaluates them with
       the target's E2E config, mmdet and mmseg load their backbone.
-    - Prints and saves (``summary.json``) the accuracy of every phase.
+    - Prints the accuracy of every phase at the end (``CostAccountingHook``
+      writes them, with the cost, into ``summary.json``).
 
     Example:
         >>> custom_hooks = [dict(type='IncubationHook')]
@@ -141,6 +141,3 @@ class IncubationHook(Hook):
                 if isinstance(v, float))
             lines.append(f'  {tag:<10} {shown}')
         runner.logger.info('\n'.join(lines))
-        if is_main_process():
-            with open(osp.join(runner.work_dir, 'summary.json'), 'w') as f:
-                json.dump(loop.phase_metrics, f, indent=2)

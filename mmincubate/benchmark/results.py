@@ -1,0 +1,126 @@
+"""Runs' ``summary.json`` files as cost-accuracy curves and result tables."""
+import json
+import math
+import os.path as osp
+from typing import Dict, List, Optional, Sequence
+
+#: incubation's per-phase tags in table order (hybrids are averaged)
+PHASE_TAGS = ('meta', 'hybrid', 'assembled', 'final')
+
+
+def load_summary(work_dir: str) -> dict:
+    path = osp.join(work_dir, 'summary.json')
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f'{path} does not exist: {work_dir} is not a finished (or '
+            'started) training run with CostAccountingHook (mmincubate\'s '
+            'default_hooks.cost).')
+    with open(path) as f:
+        return json.load(f)
+
+
+def chained(work_dirs: Sequence[str]) -> dict:
+    """Several runs that continue one another (e.g. meta, then module jobs,
+    then fine-tuning) as one: costs add up in the order given, each run's
+    evaluations are shifted by the cost of the runs before it."""
+    stages, evaluations, metrics = [], [], {}
+    offset = dict(flops=0.0, seconds=0.0, gpu_seconds=0.0, images=0)
+    finished = True
+    for work_dir in work_dirs:
+        summary = load_summary(work_dir)
+        cost = summary.get('cost')
+        if cost is None:
+            raise ValueError(f'{work_dir}/summary.json has no cost; it was '
+                             'written without CostAccountingHook.')
+        stages += cost['stages']
+        for evaluation in summary.get('evaluations', []):
+            shifted = dict(evaluation)
+            for key in offset:
+                shifted[key] = evaluation[key] + offset[key]
+            evaluations.append(shifted)
+        for key in offset:
+            offset[key] += cost['total'][key]
+        metrics.update({k: v for k, v in summary.items()
+                        if k not in ('cost', 'evaluations', 'finished')})
+        finished = finished and bool(summary.get('finished'))
+    return dict(metrics, cost=dict(stages=stages, total=offset),
+                evaluations=evaluations, finished=finished)
+
+
+def phase_value(summary: dict, tag: str, metric: str) -> Optional[float]:
+    """``metric`` after a phase: ``meta``, ``assembled``, ``final``, or
+    ``hybrid`` (the mean over the modules' hybrids)."""
+    if tag == 'hybrid':
+        values = [v[f'{t}/{metric}'] for t, v in summary.items()
+                  if t.startswith('hybrid') and isinstance(v, dict)
+                  and f'{t}/{metric}' in v]
+        return sum(values) / len(values) if values else None
+    values = summary.get(tag)
+    if not isinstance(values, dict):
+        return None
+    key = metric if tag == 'final' else f'{tag}/{metric}'
+    return values.get(key)
+
+
+def curve(summary: dict, metric: str, tag: str = '') -> List[tuple]:
+    """(flops, seconds, value) at every evaluation of ``tag/metric``
+    (``tag=''``: the trained model itself, E2E or fine-tuned; incubation's
+    target curve also takes ``assembled``)."""
+    keys = {f'{tag}/{metric}'} if tag else {metric,
+                                            f'assembled/{metric}'}
+    points = []
+    for evaluation in summary.get('evaluations', []):
+        for key in keys:
+            if key in evaluation['metrics']:
+                points.append((evaluation['flops'], evaluation['seconds'],
+                               evaluation['metrics'][key]))
+    return points
+
+
+def mean_std(values: Sequence[float]) -> Dict[str, float]:
+    values = [v for v in values if v is not None]
+    if not values:
+        return dict(mean=None, std=None, n=0)
+    mean = sum(values) / len(values)
+    var = (sum((v - mean)**2 for v in values) /
+           (len(values) - 1)) if len(values) > 1 else 0.0
+    return dict(mean=mean, std=math.sqrt(var), n=len(values))
+
+
+def aggregate(rows: List[dict], columns: Sequence[str]) -> Dict[str, dict]:
+    """Mean and sample standard deviation of every column, per arm."""
+    arms = sorted({r['arm'] for r in rows}, key=[r['arm']
+                                                 for r in rows].index)
+    return {
+        arm: {c: mean_std([r.get(c) for r in rows if r['arm'] == arm])
+              for c in columns}
+        for arm in arms
+    }
+
+
+def _fmt(value, digits: int = 2) -> str:
+    if value is None:
+        return '-'
+    return f'{value:.{digits}f}'
+
+
+def markdown(rows: List[dict], summary_rows: Dict[str, dict],
+             columns: Sequence[str], title: str) -> str:
+    """One row per arm and seed, then mean ± std per arm."""
+    cost = ['tflops', 'seconds']
+    header = ['arm', 'seed', 'TFLOPs', 'train s'] + list(columns)
+    lines = [f'### {title}', '', '| ' + ' | '.join(header) + ' |',
+             '|' + '---|' * len(header)]
+    for r in rows:
+        cells = [r['arm'], str(r['seed']), _fmt(r['tflops'], 3),
+                 _fmt(r['seconds'], 0)] + [_fmt(r.get(c)) for c in columns]
+        lines.append('| ' + ' | '.join(cells) + ' |')
+    for arm, stats in summary_rows.items():
+        cells = [f'**{arm}**', f'mean ± std (n={stats["tflops"]["n"]})']
+        for c in cost + list(columns):
+            s = stats[c]
+            digits = 3 if c == 'tflops' else 0 if c == 'seconds' else 2
+            cells.append('-' if s['mean'] is None else
+                         f'{s["mean"]:.{digits}f} ± {s["std"]:.{digits}f}')
+        lines.append('| ' + ' | '.join(cells) + ' |')
+    return '\n'.join(lines) + '\n'

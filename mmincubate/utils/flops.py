@@ -1,0 +1,101 @@
+"""Measured training FLOPs: ``torch.utils.flop_counter`` around real steps.
+
+PyTorch's counter knows the matrix products (``mm``, ``addmm``, ``bmm``,
+convolutions) and the GPU attention kernels. On CPU,
+``F.scaled_dot_product_attention`` runs
+``_scaled_dot_product_flash_attention_for_cpu`` (and its backward), which the
+counter does not list; they get PyTorch's own attention formulas here
+(through ``custom_mapping``, PyTorch's registry stays untouched), so
+attention counts on every device. Element-wise work (norms, activations, the
+optimizer step) is not counted: these are the FLOPs of the matrix products,
+the figure model-FLOP utilisation uses. A multiply-add counts as 2.
+"""
+from typing import Optional
+
+import torch
+from torch.utils import flop_counter
+from torch.utils.flop_counter import FlopCounterMode
+
+aten = torch.ops.aten
+
+
+def _cpu_attention(query_shape, key_shape, value_shape, *args,
+                   out_shape=None, **kwargs) -> int:
+    return flop_counter.sdpa_flop_count(query_shape, key_shape, value_shape)
+
+
+def _cpu_attention_backward(grad_out_shape, query_shape, key_shape,
+                            value_shape, *args, out_shape=None,
+                            **kwargs) -> int:
+    return flop_counter.sdpa_backward_flop_count(grad_out_shape, query_shape,
+                                                 key_shape, value_shape)
+
+
+def _extra_formulas() -> dict:
+    """Formulas for ops PyTorch's counter does not list (passed to
+    ``FlopCounterMode(custom_mapping=...)``; the global registry stays
+    untouched)."""
+    names = {
+        '_scaled_dot_product_flash_attention_for_cpu': _cpu_attention,
+        '_scaled_dot_product_flash_attention_for_cpu_backward':
+        _cpu_attention_backward,
+    }
+    return {
+        getattr(aten, name): formula
+        for name, formula in names.items()
+        if hasattr(aten, name)
+        and getattr(aten, name) not in flop_counter.flop_registry
+    }
+
+
+EXTRA_FORMULAS = _extra_formulas()
+
+
+class StepFlopCounter:
+    """Counts the FLOPs of whatever runs between :meth:`start` and
+    :meth:`stop` (forward, backward, on any thread of autograd).
+
+    Example:
+        >>> counter = StepFlopCounter()
+        >>> counter.start()
+        >>> loss = model(x).sum(); loss.backward()
+        >>> flops = counter.stop()
+    """
+
+    def __init__(self) -> None:
+        self._mode: Optional[FlopCounterMode] = None
+
+    @property
+    def running(self) -> bool:
+        return self._mode is not None
+
+    def start(self) -> None:
+        if self._mode is not None:
+            raise RuntimeError('StepFlopCounter is already counting.')
+        self._mode = FlopCounterMode(
+            display=False, custom_mapping=EXTRA_FORMULAS)
+        self._mode.__enter__()
+
+    def stop(self) -> int:
+        if self._mode is None:
+            raise RuntimeError('StepFlopCounter.stop() without start().')
+        mode, self._mode = self._mode, None
+        mode.__exit__(None, None, None)
+        return int(mode.get_total_flops())
+
+
+def batch_size_of(data_batch) -> int:
+    """The number of samples in an OpenMMLab data batch (``inputs`` a list
+    or a stacked tensor, or ``data_samples``)."""
+    if isinstance(data_batch, dict):
+        for key in ('inputs', 'data_samples'):
+            value = data_batch.get(key)
+            if isinstance(value, torch.Tensor):
+                return int(value.shape[0])
+            if isinstance(value, (list, tuple)):
+                return len(value)
+    if isinstance(data_batch, (list, tuple)):
+        return len(data_batch)
+    raise TypeError(
+        f'Cannot tell the batch size of a {type(data_batch).__name__}; '
+        'expected a dict with "inputs" or "data_samples".')

@@ -1,0 +1,33 @@
+"""The shipped digits recipe learns: every phase far above chance (10%).
+
+A broken loss, a module that never trains or an assembly that drops a
+module's weights would leave some phase near chance; the bar is that, not a
+tuned figure."""
+import json
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def test_digits_incubation_learns(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, osp.join(ROOT, 'tools', 'train.py'),
+         osp.join(ROOT, 'configs/incubate/vit_tiny_k4_digits.py'),
+         '--work-dir', str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=1200)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    with open(tmp_path / 'summary.json') as f:
+        summary = json.load(f)
+    top1 = {tag: summary[tag][key] for tag, key in [
+        ('meta', 'meta/accuracy/top1'),
+        ('assembled', 'assembled/accuracy/top1'),
+        ('final', 'accuracy/top1')]}
+    top1.update({f'hybrid{i}': summary[f'hybrid{i}'][f'hybrid{i}/accuracy/top1']
+                 for i in range(4)})
+    assert all(value > 50 for value in top1.values()), top1
