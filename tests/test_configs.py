@@ -12,7 +12,9 @@ from tests.conftest import ROOT
 
 CONFIGS = sorted(
     p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'),
-                         recursive=True) if '_base_' not in p)
+                         recursive=True)
+    if '_base_' not in p and '/benchmarks/' not in p)
+BENCHMARKS = sorted(glob.glob(osp.join(ROOT, 'configs', 'benchmarks', '*.py')))
 
 
 @pytest.mark.parametrize('path', CONFIGS,
@@ -24,3 +26,22 @@ def test_config_builds(path):
     with torch.device('meta'):
         model = MODELS.build(cfg.model)
     assert sum(p.numel() for p in model.parameters()) > 0
+
+
+@pytest.mark.parametrize('path', BENCHMARKS,
+                         ids=[osp.relpath(p, ROOT) for p in BENCHMARKS])
+def test_benchmark_config_arms_build(path, monkeypatch):
+    """Each arm of a benchmark, with the benchmark's overrides, is a
+    config whose model builds; the E2E arm is a plain classifier."""
+    from mmincubate.benchmark.plan import arm_config, load_benchmark
+    monkeypatch.chdir(ROOT)  # benchmark configs name configs/... paths
+    spec = load_benchmark(path)
+    from mmengine.registry import MODELS
+    for arm in ('incubation', 'e2e'):
+        cfg = arm_config(spec, arm, spec['seeds'][0])
+        init_default_scope(cfg.get('default_scope', 'mmincubate'))
+        with torch.device('meta'):
+            model = MODELS.build(cfg.model)
+        expected = 'DeepIncubation' if arm == 'incubation' else \
+            'ImageClassifier'
+        assert type(model).__name__ == expected

@@ -9,7 +9,8 @@ CONFIG is a benchmark config (``configs/benchmarks/``, see
 incubation arm, then the E2E arm with its length set so that its total
 training FLOPs (``match='flops'``) or wall time (``'time'``) equal the
 incubation arm's whole schedule (meta + incubation + fine-tuning; the budget
-is the first seed's incubation run, measured), then each downstream task
+is the incubation run of the first seed run in DIR, measured; more seeds
+may join DIR later), then each downstream task
 from each arm's final weights. Every run is a normal ``tools/train.py`` run
 with its own work_dir and complete config (``DIR/<arm>_seed<s>/config.py``).
 A second call skips finished runs and resumes unfinished ones from their
@@ -88,11 +89,13 @@ class Benchmark:
         with open(self.plan_path) as f:
             plan = json.load(f)
         for key in ('benchmark', 'world_size'):
-            if plan.get(key) != fresh[key]:
+            # more (or other) seeds may join a benchmark: same budget
+            if _without_seeds(plan.get(key)) != _without_seeds(fresh[key]):
                 raise SystemExit(
                     f'error: {self.work_dir} holds a benchmark with another '
                     f'{key} ({plan.get(key)} vs {fresh[key]}); use another '
                     '--work-dir or delete it.')
+        plan['benchmark'] = self.spec
         return plan
 
     def _save_plan(self) -> None:
@@ -141,7 +144,7 @@ class Benchmark:
 
     # ------------------------------------------------------------------
     def e2e_length(self, incubation: dict) -> dict:
-        """Set once per work_dir from the first seed's incubation run."""
+        """Set once per work_dir, from the first incubation run in it."""
         if 'e2e_length' in self.plan:
             return self.plan['e2e_length']
         match = self.spec['match']
@@ -155,7 +158,8 @@ class Benchmark:
         length = P.e2e_length(cfg, budget, per_image,
                               probe['images_per_epoch'], self.world_size)
         self.plan.update(budget=dict(match=match, value=budget,
-                                     incubation_total=total),
+                                     incubation_total=total,
+                                     seed=self.spec['seeds'][0]),
                          e2e_probe=probe, e2e_length=length)
         self._save_plan()
         print(f'[benchmark] incubation arm: {total["flops"] / 1e12:.4f} '
@@ -266,6 +270,12 @@ class Benchmark:
         print(f'[benchmark] wrote {self.work_dir}/results.json, results.md, '
               f'{osp.basename(png)}')
         return results
+
+
+def _without_seeds(value):
+    if isinstance(value, dict):
+        return {k: v for k, v in value.items() if k != 'seeds'}
+    return value
 
 
 def main(argv: Optional[List[str]] = None) -> dict:

@@ -2,10 +2,9 @@
 # patch 4) incubated in K=4 modules against the same ViT trained end to end
 # for the same measured training FLOPs, seeds 0 and 1, on a subset of the
 # real CIFAR-10 training split (5,000 training and 1,000 validation images,
-# carved from the official training images):
-#   python tools/dataset_converters/prepare_cifar10.py \
-#       ../shared/data/cifar10/train.tar.gz data/cifar10_5k \
-#       --limit-per-class 600 --val-per-class 100
+# carved from the official training images; SRC as for
+# configs/_base_/datasets/cifar10_folder.py, e.g. the shared train.tar.gz):
+#   python tools/dataset_converters/prepare_cifar10.py SRC data/cifar10_5k --limit-per-class 600 --val-per-class 100
 #   python tools/run_benchmark.py configs/benchmarks/cifar10_deep16_budget1.py
 # Incubation: meta 6 epochs -> incubate all modules 2 -> fine-tune 3 (the
 # paper's 3:1:1 meta:incubation ratio, a longer fine-tuning); E2E: as many

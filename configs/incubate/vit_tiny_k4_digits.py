@@ -2,8 +2,8 @@
 # 8x8 digits in a few minutes on 2 cores.
 #   python tools/train.py configs/incubate/vit_tiny_k4_digits.py
 # Target: 8-block ViT (width 64) in K=4 modules of 2 blocks; meta model:
-# 4 blocks. Phases: meta 40 epochs -> incubate all modules in parallel 20
-# epochs -> fine-tune 20 epochs, all at the top-level lr (1e-3, so
+# 4 blocks. Phases: meta 30 epochs -> incubate all modules in parallel 10
+# epochs -> fine-tune 40 epochs, all at the top-level lr (1e-3, so
 # --cfg-options optim_wrapper.optimizer.lr=X sets every phase's);
 # validation every 10 epochs and after every phase.
 _base_ = [
@@ -21,11 +21,11 @@ train_cfg = dict(
     _delete_=True,
     type='IncubationLoop',
     phases=[
-        dict(phase='meta', max_epochs=40, val_interval=10,
+        dict(phase='meta', max_epochs=30, val_interval=10,
              drop_path_rate=0.0),
-        dict(phase='incubate', max_epochs=20, val_interval=10,
+        dict(phase='incubate', max_epochs=10, val_interval=10,
              drop_path_rate=0.1, modules=[0, 1, 2, 3], mode='parallel'),
-        dict(phase='finetune', max_epochs=20, val_interval=10,
+        dict(phase='finetune', max_epochs=40, val_interval=10,
              drop_path_rate=0.1,
              optim_wrapper=dict(clip_grad=dict(max_norm=1.0))),
     ])

@@ -5,8 +5,19 @@ from .results import curve
 
 _COLOURS = ['tab:blue', 'tab:orange', 'tab:green', 'tab:red', 'tab:purple',
             'tab:brown', 'tab:pink', 'tab:gray']
-_UNITS = {'flops': ('training PFLOPs', 1e15), 'seconds': ('training seconds',
-                                                          1.0)}
+_FLOP_UNITS = [('EFLOPs', 1e18), ('PFLOPs', 1e15), ('TFLOPs', 1e12),
+               ('GFLOPs', 1e9)]
+
+
+def _unit(x: str, largest: float) -> tuple:
+    """Axis label and scale: seconds, or the FLOP unit that shows the
+    largest value as at least 1."""
+    if x == 'seconds':
+        return 'training seconds', 1.0
+    for name, scale in _FLOP_UNITS:
+        if largest >= scale:
+            return f'training {name}', scale
+    return 'training FLOPs', 1.0
 
 
 def plot_cost_accuracy(runs: Sequence[dict], labels: Sequence[str],
@@ -24,10 +35,11 @@ def plot_cost_accuracy(runs: Sequence[dict], labels: Sequence[str],
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
 
-    if x not in _UNITS:
-        raise ValueError(f'x={x!r}; choose from {sorted(_UNITS)}.')
-    axis_label, scale = _UNITS[x]
+    if x not in ('flops', 'seconds'):
+        raise ValueError(f'x={x!r}; choose "flops" or "seconds".')
     column = 0 if x == 'flops' else 1
+    axis_label, scale = _unit(x, max(
+        [p[column] for run in runs for p in curve(run, metric)] or [0]))
     colours = {}
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
     drawn: List[str] = []

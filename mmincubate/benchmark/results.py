@@ -104,23 +104,28 @@ def _fmt(value, digits: int = 2) -> str:
     return f'{value:.{digits}f}'
 
 
+def _mean_std(stats: dict, digits: int) -> str:
+    if stats['mean'] is None:
+        return '-'
+    return f'{stats["mean"]:.{digits}f} ± {stats["std"]:.{digits}f}'
+
+
 def markdown(rows: List[dict], summary_rows: Dict[str, dict],
              columns: Sequence[str], title: str) -> str:
-    """One row per arm and seed, then mean ± std per arm."""
-    cost = ['tflops', 'seconds']
-    header = ['arm', 'seed', 'TFLOPs', 'train s'] + list(columns)
+    """One row per arm and seed (cost, its share of the budget, the
+    metric after every phase and downstream), then mean ± std per arm."""
+    header = ['arm', 'seed', 'TFLOPs', 'of budget', 'train s'] + list(columns)
     lines = [f'### {title}', '', '| ' + ' | '.join(header) + ' |',
              '|' + '---|' * len(header)]
     for r in rows:
         cells = [r['arm'], str(r['seed']), _fmt(r['tflops'], 3),
-                 _fmt(r['seconds'], 0)] + [_fmt(r.get(c)) for c in columns]
+                 _fmt(r.get('cost_ratio'), 3), _fmt(r['seconds'], 0)]
+        cells += [_fmt(r.get(c)) for c in columns]
         lines.append('| ' + ' | '.join(cells) + ' |')
     for arm, stats in summary_rows.items():
-        cells = [f'**{arm}**', f'mean ± std (n={stats["tflops"]["n"]})']
-        for c in cost + list(columns):
-            s = stats[c]
-            digits = 3 if c == 'tflops' else 0 if c == 'seconds' else 2
-            cells.append('-' if s['mean'] is None else
-                         f'{s["mean"]:.{digits}f} ± {s["std"]:.{digits}f}')
+        cells = [f'**{arm}**', f'mean ± std (n={stats["tflops"]["n"]})',
+                 _mean_std(stats['tflops'], 3), '',
+                 _mean_std(stats['seconds'], 0)]
+        cells += [_mean_std(stats[c], 2) for c in columns]
         lines.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines) + '\n'

@@ -140,6 +140,7 @@ def test_downstream_arm_on_ade20k(tmp_path):
     data = str(tmp_path / 'cifar')
     _extract_cifar_subset(osp.join(data, 'train'), per_class=4)
     _extract_cifar_subset(osp.join(data, 'val'), per_class=2)
+    os.makedirs(tmp_path / 'upernet')
     upernet = _segmentor_config(
         'upernet_vit-b-incub_mln_8xb2-80k_ade20k-512x512.py', 'unset',
         str(tmp_path / 'upernet' / 'work'))
@@ -152,7 +153,7 @@ benchmark = dict(
         cfg_options={{'model.target.backbone': {tiny!r},
                      'model.target.head.in_channels': 32,
                      'train_cfg.phases.0.max_epochs': 2,
-                     'train_cfg.phases.1.max_epochs': 1,
+                     'train_cfg.phases.1.max_epochs': 2,
                      'train_cfg.phases.2.max_epochs': 2}}),
     e2e=dict(config='{ROOT}/configs/e2e/vit_tiny_e2e_cifar10.py',
              cfg_options={{'model.backbone': {tiny!r},
