@@ -41,6 +41,8 @@ from mmincubate.benchmark.results import (PHASE_TAGS, aggregate,  # noqa
                                           load_summary, markdown,
                                           phase_value)
 from mmincubate.utils.cfg_options import LiteralDictAction  # noqa: E402
+from mmincubate.utils.checkpoint import (dump_json_atomic,  # noqa: E402
+                                         write_atomic)
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -99,9 +101,7 @@ class Benchmark:
         return plan
 
     def _save_plan(self) -> None:
-        with open(self.plan_path + '.part', 'w') as f:
-            json.dump(self.plan, f, indent=2)
-        os.replace(self.plan_path + '.part', self.plan_path)
+        dump_json_atomic(self.plan, self.plan_path)
 
     def _command(self, config: str, work_dir: str, resume: bool) -> list:
         args = self.args
@@ -119,16 +119,16 @@ class Benchmark:
 
     def train(self, cfg: Config, work_dir: str) -> dict:
         """Run (or resume, or skip) one training run; its summary."""
-        summary_path = osp.join(work_dir, 'summary.json')
-        if osp.isfile(summary_path) and load_summary(work_dir).get(
-                'finished'):
-            print(f'[benchmark] {work_dir}: finished, skipped')
-            return load_summary(work_dir)
+        if osp.isfile(osp.join(work_dir, 'summary.json')):
+            summary = load_summary(work_dir)
+            if summary.get('finished'):
+                print(f'[benchmark] {work_dir}: finished, skipped')
+                return summary
         config = osp.join(work_dir, 'config.py')
         resume = osp.isfile(config)
         if not resume:
             os.makedirs(work_dir, exist_ok=True)
-            P.write_config(cfg, config)
+            cfg.dump(config)  # complete: no _base_
         print(f'[benchmark] {"resuming" if resume else "training"} '
               f'{work_dir}', flush=True)
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(
@@ -262,10 +262,9 @@ class Benchmark:
                          gpu=torch.cuda.get_device_name(0)
                          if torch.cuda.is_available() else None,
                          world_size=self.world_size))
-        with open(osp.join(self.work_dir, 'results.json'), 'w') as f:
-            json.dump(results, f, indent=2)
-        with open(osp.join(self.work_dir, 'results.md'), 'w') as f:
-            f.write(table)
+        dump_json_atomic(results, osp.join(self.work_dir, 'results.json'))
+        write_atomic(osp.join(self.work_dir, 'results.md'),
+                     lambda f: f.write(table), binary=False)
         print(table)
         print(f'[benchmark] wrote {self.work_dir}/results.json, results.md, '
               f'{osp.basename(png)}')

@@ -186,11 +186,5 @@ def with_length(cfg: Config, length: Dict[str, int]) -> List[str]:
     return changes
 
 
-def write_config(cfg: Config, path: str) -> str:
-    """Dump a complete config (no ``_base_``) for ``tools/train.py``."""
-    cfg.dump(path)
-    return path
-
-
 def run_dir(work_dir: str, arm: str, seed: int) -> str:
     return osp.join(work_dir, f'{arm}_seed{seed}')

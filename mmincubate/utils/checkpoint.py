@@ -16,6 +16,7 @@ Example:
     >>> save_checkpoint_atomic({'state_dict': ckpt['state_dict']}, 'weights.pth')
 """
 import contextlib
+import json
 import os
 import os.path as osp
 import pickle
@@ -203,13 +204,15 @@ def current_umask() -> int:
     return mask
 
 
-def save_checkpoint_atomic(obj: Any, filename: str) -> None:
-    """``torch.save`` to a temporary file beside ``filename``, then rename.
+def write_atomic(filename: str, write: Callable[[Any], None],
+                 binary: bool = True) -> None:
+    """Call ``write(file)`` on a temporary file beside ``filename``, then
+    rename it into place.
 
     A reader never sees a half-written file: either the old file (or none) or
-    the complete new one. The file gets the mode a plain ``torch.save``
-    would give it (``0o666`` less the umask), not the temporary file's
-    ``0o600``, so teammates on a shared file system can read it.
+    the complete new one. The file gets the mode a plain ``open`` would give
+    it (``0o666`` less the umask), not the temporary file's ``0o600``, so
+    teammates on a shared file system can read it.
     """
     filename = osp.abspath(osp.expanduser(str(filename)))
     directory = osp.dirname(filename)
@@ -218,8 +221,8 @@ def save_checkpoint_atomic(obj: Any, filename: str) -> None:
                                suffix='.tmp', dir=directory)
     try:
         os.fchmod(fd, 0o666 & ~current_umask())
-        with os.fdopen(fd, 'wb') as f:
-            torch.save(obj, f)
+        with os.fdopen(fd, 'wb' if binary else 'w') as f:
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, filename)
@@ -227,3 +230,14 @@ def save_checkpoint_atomic(obj: Any, filename: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.remove(tmp)
         raise
+
+
+def save_checkpoint_atomic(obj: Any, filename: str) -> None:
+    """``torch.save`` atomically (:func:`write_atomic`)."""
+    write_atomic(filename, lambda f: torch.save(obj, f))
+
+
+def dump_json_atomic(obj: Any, filename: str) -> None:
+    """``json.dump`` (indented) atomically (:func:`write_atomic`)."""
+    write_atomic(filename, lambda f: json.dump(obj, f, indent=2),
+                 binary=False)

@@ -1,7 +1,5 @@
 """The training cost of every phase, and accuracy against cumulative cost."""
 import copy
-import json
-import os
 import os.path as osp
 import time
 from typing import Dict, List, Optional
@@ -11,6 +9,7 @@ from mmengine.hooks import Hook
 from mmengine.runner import BaseLoop
 
 from mmincubate.registry import HOOKS
+from mmincubate.utils.checkpoint import dump_json_atomic
 from mmincubate.utils.flops import StepFlopCounter, batch_size_of
 
 #: what summary.json holds besides the per-tag metrics
@@ -212,11 +211,8 @@ class CostAccountingHook(Hook):
     def _write_summary(self, runner) -> None:
         if not is_main_process():
             return
-        path = osp.join(runner.work_dir, 'summary.json')
-        partial = f'{path}.part'
-        with open(partial, 'w') as f:
-            json.dump(self.summary(runner), f, indent=2)
-        os.replace(partial, path)
+        dump_json_atomic(self.summary(runner),
+                         osp.join(runner.work_dir, 'summary.json'))
 
     # ------------------------------------------------------------------
     # resume
