@@ -3,18 +3,8 @@
 #   python tools/test.py configs/e2e/vit_b_e2e.py work_dirs/vit_b_k4/final.pth
 _base_ = [
     '../_base_/models/vit_b_in1k.py', '../_base_/datasets/imagenet_deit.py',
-    '../_base_/schedules/incubation_paper.py', '../_base_/default_runtime.py'
+    '../_base_/schedules/e2e_paper.py', '../_base_/default_runtime.py'
 ]
 model = dict(
     backbone=dict(drop_path_rate=0.1),
     data_preprocessor={{_base_.data_preprocessor}})
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-6 / 2e-3, by_epoch=True, begin=0,
-         end=20, convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=True, begin=20,
-         end=300, convert_to_iter_based=True),
-]
-custom_hooks = []
-train_cfg = dict(_delete_=True, by_epoch=True, max_epochs=300,
-                 val_interval=10)
-optim_wrapper = dict(clip_grad=None)

@@ -2,7 +2,8 @@
 # recipe: meta 300 / incubate 100 (all modules) / fine-tune 100 epochs, total
 # batch 2048 (8 GPUs x 256), AdamW lr 2e-3 (5e-4 x 2048/512), wd 0.05,
 # cosine to 1e-5, warmup 20 epochs in meta and incubate, none in fine-tuning,
-# drop path 0 / 0.1 / 0.1, grad clip 1.0 in fine-tuning.
+# drop path 0 / 0.1 / 0.1, grad clip 1.0 in fine-tuning: the phases of
+# configs/_base_/schedules/incubation_paper.py.
 #   bash tools/dist_train.sh configs/incubate/vit_b_k4.py 8
 # Modules on separate machines: see README ("modules on separate machines").
 _base_ = [
@@ -16,13 +17,3 @@ model = dict(
     num_modules=4,
     data_preprocessor={{_base_.data_preprocessor}},
 )
-train_cfg = dict(phases=[
-    dict(phase='meta', max_epochs=300, val_interval=10, drop_path_rate=0.0,
-         param_scheduler={{_base_.warmup_cosine}}),
-    dict(phase='incubate', max_epochs=100, val_interval=10,
-         drop_path_rate=0.1, modules=[0, 1, 2, 3], mode='parallel',
-         param_scheduler={{_base_.warmup_cosine}}),
-    dict(phase='finetune', max_epochs=100, val_interval=10,
-         drop_path_rate=0.1, param_scheduler={{_base_.cosine}},
-         optim_wrapper=dict(clip_grad=dict(max_norm=1.0))),
-])

@@ -15,16 +15,9 @@ model = dict(
             qkv_bias=False,
             norm_cfg=dict(type='LN', eps=1e-5)),
         head=dict(in_channels=1280)))
-train_cfg = dict(phases=[
-    dict(phase='meta', max_epochs=300, val_interval=10, drop_path_rate=0.0,
-         param_scheduler={{_base_.warmup_cosine}}),
-    dict(phase='incubate', max_epochs=100, val_interval=10,
-         drop_path_rate=0.1, modules=[0, 1, 2, 3], mode='parallel',
-         param_scheduler={{_base_.warmup_cosine}}),
-    dict(phase='finetune', max_epochs=100, val_interval=10,
-         drop_path_rate=0.6, param_scheduler={{_base_.cosine}},
-         optim_wrapper=dict(clip_grad=dict(max_norm=1.0))),
-])
+# the phases of vit_b_k4.py with fine-tuning at drop path 0.6
+train_cfg = _base_.train_cfg
+train_cfg.phases[2].drop_path_rate = 0.6
 # Memory (H200, bf16, measured with tools/analysis_tools/benchmark_incubation.py):
 # at 128 images per GPU, parallel incubation of all 4 modules peaks at 68.7 GiB
 # and fine-tuning at 62.1 GiB, so 256 per GPU does not fit an 80 GB GPU. The

@@ -11,13 +11,6 @@ model = dict(
     target=dict(
         backbone=dict(arch='l'),
         head=dict(in_channels=1024)))
-train_cfg = dict(phases=[
-    dict(phase='meta', max_epochs=300, val_interval=10, drop_path_rate=0.0,
-         param_scheduler={{_base_.warmup_cosine}}),
-    dict(phase='incubate', max_epochs=100, val_interval=10,
-         drop_path_rate=0.1, modules=[0, 1, 2, 3], mode='parallel',
-         param_scheduler={{_base_.warmup_cosine}}),
-    dict(phase='finetune', max_epochs=100, val_interval=10,
-         drop_path_rate=0.5, param_scheduler={{_base_.cosine}},
-         optim_wrapper=dict(clip_grad=dict(max_norm=1.0))),
-])
+# the phases of vit_b_k4.py with fine-tuning at drop path 0.5
+train_cfg = _base_.train_cfg
+train_cfg.phases[2].drop_path_rate = 0.5

@@ -18,7 +18,6 @@ model = dict(
     data_preprocessor={{_base_.data_preprocessor}},
 )
 train_cfg = dict(
-    _delete_=True,
     type='IncubationLoop',
     phases=[
         dict(phase='meta', max_epochs=30, val_interval=10,

@@ -5,10 +5,7 @@
 _base_ = [
     '../_base_/models/mask-rcnn_vit-b_simplefpn.py',
     '../_base_/datasets/coco_instance_ms.py',
-    '../_base_/schedules/mask-rcnn_adamw_1x.py',
-    'mmdet::_base_/default_runtime.py'
+    '../_base_/schedules/mask-rcnn_adamw_1x.py'
 ]
 model = dict(
     backbone=dict(init_cfg=dict(checkpoint='work_dirs/vit_b_k4/final.pth')))
-# an epoch's checkpoint of ViT-H with AdamW state is ~8 GB: keep the last 3
-default_hooks = dict(checkpoint=dict(max_keep_ckpts=3))

@@ -5,11 +5,8 @@
 _base_ = [
     '../_base_/models/mask-rcnn_vit-l_simplefpn.py',
     '../_base_/datasets/coco_instance_ms.py',
-    '../_base_/schedules/mask-rcnn_adamw_3x.py',
-    'mmdet::_base_/default_runtime.py'
+    '../_base_/schedules/mask-rcnn_adamw_3x.py'
 ]
 model = dict(
     backbone=dict(init_cfg=dict(checkpoint='work_dirs/vit_l_k4/final.pth')))
 optim_wrapper = dict(paramwise_cfg=dict(layer_decay_rate=0.8))
-# an epoch's checkpoint of ViT-H with AdamW state is ~8 GB: keep the last 3
-default_hooks = dict(checkpoint=dict(max_keep_ckpts=3))

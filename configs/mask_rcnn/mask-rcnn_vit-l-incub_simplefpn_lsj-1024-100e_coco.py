@@ -9,10 +9,6 @@ _base_ = [
     '../_base_/schedules/mask-rcnn_adamw_lsj-100e.py'
 ]
 model = dict(
-    # pad every batch to 1024x1024, at test time too (the position embedding
-    # sees the layout of training; img_shape stays the image's)
-    data_preprocessor=dict(pad_size_divisor=1024, batch_augments=[
-        dict(type='BatchFixedSizePad', size=(1024, 1024), pad_mask=True)
-    ]),
+    data_preprocessor={{_base_.lsj_data_preprocessor}},
     backbone=dict(init_cfg=dict(checkpoint='work_dirs/vit_l_k4/final.pth')))
 optim_wrapper = dict(paramwise_cfg=dict(layer_decay_rate=0.8))

@@ -1,5 +1,6 @@
-# AdamW with cosine decay; the incubation configs give each phase its own
-# copy of this (param_scheduler begin/end count from the phase start).
+# AdamW with cosine decay for the small CPU configs; the incubation configs
+# give each phase its own copy (param_scheduler begin/end count from the
+# phase start), the E2E ones set their own train_cfg.
 optim_wrapper = dict(
     optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05),
     paramwise_cfg=dict(
@@ -14,6 +15,5 @@ param_scheduler = [
     # no 'end': IncubationLoop ends it with each phase
     dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=True, begin=0)
 ]
-train_cfg = dict(by_epoch=True, max_epochs=30, val_interval=5)
 val_cfg = dict()
 test_cfg = dict()
