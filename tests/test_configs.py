@@ -26,6 +26,24 @@ def test_config_builds(path):
     with torch.device('meta'):
         model = MODELS.build(cfg.model)
     assert sum(p.numel() for p in model.parameters()) > 0
+    if cfg.get('train_cfg', {}).get('type') == 'IncubationLoop':
+        check_incubation_schedule(cfg, model)
+
+
+def check_incubation_schedule(cfg, model):
+    """The schedule the IncubationLoop would build: its phases parse, lay
+    out on an epoch of any length, and every stage's schedulers get ends."""
+    from mmincubate.engine.loops.schedule import (lay_out, parse_phases,
+                                                  scheduler_cfgs)
+    from mmincubate.registry import LOOPS
+    assert LOOPS.get('IncubationLoop') is not None
+    stages = parse_phases(cfg.train_cfg.phases, model.num_modules,
+                          cfg.optim_wrapper, cfg.get('param_scheduler'))
+    lay_out(stages, epoch_length=7)
+    for stage in stages:
+        for scheduler in scheduler_cfgs(stage):
+            assert scheduler.get('end') is not None, (stage.name, scheduler)
+    assert {s.phase for s in stages} <= {'meta', 'incubate', 'finetune'}
 
 
 @pytest.mark.parametrize('path', BENCHMARKS,

@@ -21,7 +21,8 @@ import os
 import os.path as osp
 import pickle
 import tempfile
-from typing import Any, Callable, Dict, Iterator, List, Optional, Union
+from typing import (Any, Callable, Dict, Iterator, List, NoReturn, Optional,
+                    Union)
 
 import numpy as np
 import torch
@@ -29,7 +30,8 @@ import torch
 __all__ = [
     'UnsafeCheckpointError', 'CheckpointFormatError', 'mmengine_trusted_globals',
     'trust_mmengine_checkpoints', 'load_checkpoint_file',
-    'save_checkpoint_atomic', 'get_state_dict', 'raise_unsafe',
+    'save_checkpoint_atomic', 'get_state_dict', 'CHECKPOINT_READ_ERRORS',
+    'raise_checkpoint_read_error',
     'PortableHistoryBuffer', 'make_message_hub_portable'
 ]
 
@@ -112,19 +114,48 @@ def trust_mmengine_checkpoints() -> Iterator[None]:
         yield
 
 
-def raise_unsafe(filename: str, error: BaseException) -> None:
-    """Re-raise a weights-only refusal as a clear :class:`UnsafeCheckpointError`."""
-    detail = str(error).strip().splitlines()
-    reason = next((line.strip() for line in detail
-                   if 'GLOBAL' in line or 'Unsupported' in line),
-                  detail[0] if detail else repr(error))
-    raise UnsafeCheckpointError(
-        f'Refusing to load "{filename}": it holds pickled objects outside the '
-        f'weights-only set ({reason}). Unpickling them could run arbitrary '
-        'code, so nothing from the file was executed. If the file comes from '
-        'a source you trust, re-save its tensors only (for example '
-        '`torch.save(obj["state_dict"], "weights.pth")` in a trusted '
-        'environment) or convert it with tools/model_converters/.') from error
+#: what ``torch.load`` raises for a file it cannot (or, weights-only, will not)
+#: read; :func:`raise_checkpoint_read_error` translates them
+CHECKPOINT_READ_ERRORS = (pickle.UnpicklingError, EOFError, RuntimeError,
+                          ValueError)
+
+
+def raise_checkpoint_read_error(filename: str,
+                                error: BaseException) -> NoReturn:
+    """Raise the error for ``torch.load`` having failed on ``filename``.
+
+    The one translation wherever mmincubate reads a checkpoint
+    (:func:`load_checkpoint_file`, ``SafeCheckpointRunner.load_checkpoint``),
+    so a failure reads the same on every path:
+
+    - a weights-only refusal: :class:`UnsafeCheckpointError` naming the file,
+      the global it needed and how to re-save the tensors;
+    - any other unreadable content (truncated, corrupt, not a checkpoint):
+      :class:`CheckpointFormatError`;
+    - out of memory is no fault of the file: ``error`` is re-raised unchanged.
+
+    Call it from an ``except CHECKPOINT_READ_ERRORS`` clause.
+    """
+    if isinstance(error, torch.cuda.OutOfMemoryError):
+        raise error
+    if (isinstance(error, pickle.UnpicklingError)
+            and 'Weights only load failed' in str(error)):
+        detail = str(error).strip().splitlines()
+        reason = next((line.strip() for line in detail
+                       if 'GLOBAL' in line or 'Unsupported' in line),
+                      detail[0] if detail else repr(error))
+        raise UnsafeCheckpointError(
+            f'Refusing to load "{filename}": it holds pickled objects outside '
+            f'the weights-only set ({reason}). Unpickling them could run '
+            'arbitrary code, so nothing from the file was executed. If the '
+            'file comes from a source you trust, re-save its tensors only '
+            '(for example `torch.save(obj["state_dict"], "weights.pth")` in a '
+            'trusted environment) or convert it with '
+            'tools/model_converters/.') from error
+    raise CheckpointFormatError(
+        f'"{filename}" is not a readable torch checkpoint '
+        f'({type(error).__name__}: {error}). Is it truncated or corrupt? '
+        'Copy or save it again.') from error
 
 
 def load_checkpoint_file(filename: str,
@@ -152,17 +183,8 @@ def load_checkpoint_file(filename: str,
         with context:
             return torch.load(filename, map_location=map_location,
                               weights_only=True)
-    except pickle.UnpicklingError as error:
-        if 'Weights only load failed' in str(error):
-            raise_unsafe(filename, error)
-        raise CheckpointFormatError(
-            f'"{filename}" is not a readable torch checkpoint '
-            f'({error}). Is it truncated or corrupt?') from error
-    except (RuntimeError, EOFError, ValueError) as error:
-        raise CheckpointFormatError(
-            f'"{filename}" is not a readable torch checkpoint '
-            f'({type(error).__name__}: {error}). Is it truncated or '
-            'corrupt?') from error
+    except CHECKPOINT_READ_ERRORS as error:
+        raise_checkpoint_read_error(filename, error)
 
 
 def get_state_dict(checkpoint: Any, filename: str = '<checkpoint>',

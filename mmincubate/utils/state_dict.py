@@ -1,11 +1,16 @@
 """Strict state-dict fitting with errors that list the offending keys."""
-from typing import Dict, List, Mapping
+import re
+from typing import Dict, List, Mapping, Sequence
 
 import torch
+from torch import nn
 
-from .checkpoint import CheckpointFormatError
+from .checkpoint import (CheckpointFormatError, get_state_dict,
+                         load_checkpoint_file)
 
-__all__ = ['state_dict_mismatches', 'raise_on_mismatch']
+__all__ = [
+    'state_dict_mismatches', 'raise_on_mismatch', 'load_state_dict_strict'
+]
 
 
 def _listing(keys: List[str], limit: int = 20) -> str:
@@ -53,3 +58,70 @@ def raise_on_mismatch(mismatches: Dict[str, List[str]], what: str,
         f'Missing keys: {_listing(mismatches["missing"])}; '
         f'unexpected keys: {_listing(mismatches["unexpected"])}; '
         f'shape mismatches: {_listing(mismatches["shapes"])}. {hint}')
+
+
+def load_state_dict_strict(
+        module: nn.Module,
+        filename: str,
+        prefixes: Sequence[str] = ('', ),
+        ignore: Sequence[str] = (),
+        what: str = '',
+        hint: str = '',
+        prefix_hint: str = '',
+        skip_shape_check: Sequence[str] = ('pos_embed', ),
+) -> Dict[str, torch.Tensor]:
+    """Load part of a checkpoint into ``module``; every key must fit.
+
+    The file is read weights-only, trusting mmengine's own checkpoint types
+    (:func:`load_checkpoint_file`), and a leading ``module.`` is stripped from
+    its weights (:func:`get_state_dict`). The first of ``prefixes`` that some
+    key starts with (``''`` always matches) selects the keys under it, prefix
+    stripped; keys then starting with one of ``ignore`` are dropped. Any
+    missing, unexpected or wrongly shaped key (except names ending in one of
+    ``skip_shape_check``, which the module resizes itself) raises
+    :class:`CheckpointFormatError` before anything is loaded.
+
+    Args:
+        module: what to load into (``load_state_dict(strict=True)``).
+        filename: the checkpoint file.
+        prefixes: candidate key prefixes, tried in order.
+        ignore: key prefixes that are not weights of ``module``, e.g.
+            ``'data_preprocessor.'``.
+        what: which weights for which model, for the mismatch error.
+        hint: how to fix a mismatch.
+        prefix_hint: how to fix a checkpoint with no key under any prefix.
+        skip_shape_check: key endings whose shapes may differ.
+
+    Returns:
+        The state dict that was loaded.
+
+    Example:
+        >>> load_state_dict_strict(
+        ...     backbone, 'final.pth', prefixes=('backbone.', ),
+        ...     what='checkpoint "final.pth" for the backbone',
+        ...     hint='Match the backbone config to the checkpoint.')
+    """
+    state = get_state_dict(
+        load_checkpoint_file(filename, trust_mmengine=True), filename)
+    state = {re.sub(r'^module\.', '', k): v for k, v in state.items()}
+    prefix = next((p for p in prefixes
+                   if p == '' or any(k.startswith(p) for k in state)), None)
+    if prefix is None:
+        heads = sorted({k.split('.')[0] + '.' for k in state})
+        wanted = (f'the prefix "{prefixes[0]}"' if len(prefixes) == 1 else
+                  f'any of the prefixes {list(prefixes)}')
+        raise CheckpointFormatError(
+            f'Checkpoint "{filename}" has no keys under {wanted} (its keys '
+            f'start with {heads[:10]}). {prefix_hint}'.rstrip())
+    state = {
+        k[len(prefix):]: v
+        for k, v in state.items()
+        if k.startswith(prefix) and not k[len(prefix):].startswith(
+            tuple(ignore))
+    }
+    raise_on_mismatch(
+        state_dict_mismatches(module.state_dict(), state,
+                              skip_shape_check=tuple(skip_shape_check)),
+        what or f'checkpoint "{filename}"', hint)
+    module.load_state_dict(state, strict=True)
+    return state

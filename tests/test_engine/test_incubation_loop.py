@@ -6,6 +6,7 @@ import shutil
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.hooks import Hook
 
 from mmincubate.engine.runners import SafeCheckpointRunner
 from mmincubate.models.assembly import assemble_modules
@@ -211,3 +212,89 @@ def test_parallel_equals_sequential_without_drop_path(full_run, tmp_path):
                if k.startswith('target.') and not torch.equal(v, initial[k])]
     for i in range(4):  # every module moved
         assert any(f'layers.{2 * i}.' in k for k in trained), i
+
+
+SHORT = [  # validated at stage ends only
+    dict(phase='meta', max_iters=2, val_interval=10),
+    dict(phase='incubate', max_iters=2, modules=[0, 1], mode='sequential',
+         val_interval=10),
+    dict(phase='incubate', max_iters=2, modules=[2, 3], val_interval=10),
+    dict(phase='finetune', max_iters=2, val_interval=10),
+]
+
+
+class _Recorder(Hook):
+    """Writes down the loop's custom events and their arguments."""
+
+    def __init__(self):
+        self.events = []
+
+    def before_incubation_stage(self, runner, stage, resumed):
+        self.events.append(('before', stage.name, resumed, runner.iter))
+
+    def after_incubation_val(self, runner, tag, metrics):
+        self.events.append(('val', tag, sorted(metrics)))
+
+    def after_incubation_stage(self, runner, stage, assembled,
+                               phase_metrics):
+        self.events.append(('after', stage.name, assembled,
+                            sorted(phase_metrics), runner.iter))
+
+
+def test_loop_tells_hooks_what_happened(tmp_path):
+    runner = SafeCheckpointRunner.from_cfg(make_cfg(tmp_path, phases=SHORT))
+    recorder = _Recorder()
+    runner.register_hook(recorder)
+    runner.train()
+    top1 = lambda tag: [f'{tag}/accuracy/top1']  # noqa: E731
+    assert recorder.events == [
+        ('before', 'meta', False, 0),
+        ('val', 'meta', top1('meta')),
+        ('after', 'meta', False, ['meta'], 2),
+        ('before', 'incubate[0]', False, 2),
+        ('val', 'hybrid0', top1('hybrid0')),
+        ('after', 'incubate[0]', False, ['hybrid0', 'meta'], 4),
+        ('before', 'incubate[1]', False, 4),
+        ('val', 'hybrid1', top1('hybrid1')),
+        ('after', 'incubate[1]', False, ['hybrid0', 'hybrid1', 'meta'], 6),
+        ('before', 'incubate[2, 3]', False, 6),
+        ('val', 'hybrid2', top1('hybrid2')),
+        ('val', 'hybrid3', top1('hybrid3')),
+        ('val', 'assembled', top1('assembled')),
+        ('after', 'incubate[2, 3]', True,
+         ['assembled', 'hybrid0', 'hybrid1', 'hybrid2', 'hybrid3', 'meta'],
+         8),
+        ('before', 'finetune', False, 8),
+        ('val', 'final', ['accuracy/top1']),
+        ('after', 'finetune', False,
+         ['assembled', 'final', 'hybrid0', 'hybrid1', 'hybrid2', 'hybrid3',
+          'meta'], 10),
+    ]
+    # resumed inside the last stage: the stage is announced as resumed
+    resumed = make_cfg(tmp_path, phases=SHORT)
+    resumed.resume = True
+    resumed.load_from = str(tmp_path / 'iter_5.pth')
+    runner = SafeCheckpointRunner.from_cfg(resumed)
+    recorder = _Recorder()
+    runner.register_hook(recorder)
+    runner.train()
+    assert recorder.events[0] == ('before', 'incubate[1]', True, 5)
+
+
+def test_early_stopping_ends_the_run_after_its_stage(tmp_path):
+    """mmengine's EarlyStoppingHook sets stop_training: the loop stops at
+    once, finishes the stage it is in (validation, export), and starts no
+    other. The config lists no IncubationHook: the loop adds it."""
+    cfg = make_cfg(tmp_path)
+    cfg.custom_hooks = [dict(type='EarlyStoppingHook',
+                             monitor='meta/accuracy/top1', patience=1,
+                             min_delta=1000.0)]
+    cfg.train_cfg.phases[0]['val_interval'] = 2
+    runner = SafeCheckpointRunner.from_cfg(cfg)
+    runner.train()
+    assert any(type(h).__name__ == 'IncubationHook' for h in runner.hooks)
+    # validations at iterations 2 (the best) and 4 (no gain: stop)
+    assert runner.iter == 4
+    assert set(runner.train_loop.phase_metrics) == {'meta'}
+    assert osp.isfile(tmp_path / 'meta.pth')
+    assert not osp.exists(tmp_path / 'module_0.pth')

@@ -23,14 +23,16 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.runner import set_random_seed
+from mmengine.logging import MMLogger
 
-from mmincubate.engine.loops.incubation_loop import capture_rng, restore_rng
+from mmincubate.engine.hooks import IncubationHook
 from mmincubate.engine.runners import SafeCheckpointRunner
 from mmincubate.utils import load_checkpoint_file
+from mmincubate.utils.rng import apply_rng, capture_rng, rng_state_for_rank
 from tests.conftest import ROOT
 
 CONFIG = osp.join(osp.dirname(osp.abspath(__file__)), '_kill_resume_config.py')
@@ -156,6 +158,7 @@ def assert_same_tree(actual, expected, where):
         assert actual == expected, where
 
 
+@pytest.mark.slow
 def test_sigkill_in_every_phase_then_resume_is_exact(tmp_path):
     start = time.monotonic()
     ranges = phase_ranges()
@@ -216,36 +219,57 @@ def test_sigkill_in_every_phase_then_resume_is_exact(tmp_path):
 
 def test_each_rank_gets_its_own_random_state_back(tmp_path, monkeypatch):
     """One state per rank in the checkpoint; a world size that differs from
-    the checkpoint's (or a missing entry) reseeds deterministically."""
+    the checkpoint's (or a missing entry) reseeds deterministically, and the
+    reseed replaces every random stream a checkpoint would restore."""
     cfg = Config.fromfile(CONFIG)
     cfg.work_dir = str(tmp_path)
     runner = SafeCheckpointRunner.from_cfg(cfg)
-    loop = runner.train_loop
+    runner.train_loop  # built: IncubationHook writes the loop's state
+    hook = next(h for h in runner.hooks if isinstance(h, IncubationHook))
     before = capture_rng()
-    states = loop.state_dict()['rng']
+    checkpoint = {}
+    hook.before_save_checkpoint(runner, checkpoint)
+    states = checkpoint['incubation']['rng']
     assert isinstance(states, list) and len(states) == 1  # one process
     assert torch.equal(states[0]['torch'], before['torch'])
 
     warnings = []
-    monkeypatch.setattr(runner.logger, 'warning', warnings.append)
-    pick = loop._rng_for_this_rank
-    assert pick(None, 5) is None
-    assert pick(states, 5) is states[0]
-    assert pick(states[0], 5) is states[0]  # written before per-rank states
+    monkeypatch.setattr(MMLogger.get_current_instance(), 'warning',
+                        warnings.append)
+    seed = runner.seed
+    assert rng_state_for_rank(None, seed, 5) is None
+    assert rng_state_for_rank(states, seed, 5) is states[0]
+    # written before per-rank states
+    assert rng_state_for_rank(states[0], seed, 5) is states[0]
     assert not warnings
     other = dict(states[0], torch=torch.zeros_like(states[0]['torch']))
     for saved, reason in [([states[0], other], 'written by 2 process'),
                           ([None], 'no random state of rank 0')]:
-        seed = pick(saved, 5)
-        assert isinstance(seed, int)
+        reseed = rng_state_for_rank(saved, seed, 5)
+        assert isinstance(reseed, int)
         assert 'not possible' in warnings[-1] and reason in warnings[-1]
-        assert pick(saved, 5) == seed != pick(saved, 6)
-    runs = []
-    for _ in range(2):
-        set_random_seed(seed)
-        runs.append((random.random(), torch.rand(3)))
-    assert runs[0][0] == runs[1][0] and torch.equal(runs[0][1], runs[1][1])
-    restore_rng(before)
+        assert rng_state_for_rank(saved, seed, 5) == reseed != \
+            rng_state_for_rank(saved, seed, 6)
+
+    # applying the reseed sets python's, numpy's and torch's streams,
+    # whatever the process drew before
+    reseeded = []
+    for draws in (1, 2):
+        random.random(), np.random.rand(draws), torch.rand(draws)
+        apply_rng(reseed)
+        reseeded.append(capture_rng())
+    assert reseeded[0]['python'] == reseeded[1]['python']
+    assert all(np.array_equal(a, b) for a, b in zip(reseeded[0]['numpy'],
+                                                    reseeded[1]['numpy']))
+    assert torch.equal(reseeded[0]['torch'], reseeded[1]['torch'])
+    apply_rng(rng_state_for_rank([None], seed, 6))
+    assert not torch.equal(torch.get_rng_state(), reseeded[0]['torch'])
+    # this rank's saved state comes back as it was; None leaves the streams
+    apply_rng(states[0])
+    apply_rng(None)
+    assert random.getstate() == before['python']
+    assert all(np.array_equal(a, b) for a, b in zip(np.random.get_state(),
+                                                    before['numpy']))
     assert torch.equal(torch.get_rng_state(), before['torch'])
 
 

@@ -47,8 +47,7 @@ def test_hybrid_forward_equals_manual_composition():
     model = build().eval()
     inputs, _ = batch()
     for i in range(4):
-        model.eval_target = ('hybrid', i)
-        with torch.no_grad():
+        with torch.no_grad(), model.evaluate_as(('hybrid', i)):
             logits = model(inputs, mode='tensor')
             expected = manual_hybrid_logits(model, i, inputs)
         torch.testing.assert_close(logits, expected, rtol=0, atol=1e-6)
@@ -64,8 +63,7 @@ def test_assembled_model_is_target_vit_with_module_weights():
     plain = MODELS.build(tiny_target()).eval()
     plain.load_state_dict(state, strict=True)
     inputs, _ = batch()
-    model.eval_target = 'target'
-    with torch.no_grad():
+    with torch.no_grad(), model.evaluate_as('target'):
         torch.testing.assert_close(
             model(inputs, mode='tensor'), plain(inputs, mode='tensor'),
             rtol=0, atol=0)
@@ -131,12 +129,72 @@ def test_summed_loss_gradients_equal_separate_hybrids():
                                            atol=1e-7)
 
 
-def test_hybrid_drop_path_rates_are_spaced_over_hybrid_depth():
-    model = build(module_depths=[2, 2, 2, 2])
-    model.set_phase('incubate', [1], drop_path_rate=0.1)
-    rates = model.hybrid_rates(1)
-    assert len(rates) == 5
-    assert rates[0] == 0 and abs(rates[-1] - 0.1) < 1e-12
+def drop_probs(block):
+    """The ``drop_prob`` of every DropPath in ``block``."""
+    probs = [m.drop_prob for m in block.modules()
+             if type(m).__name__ == 'DropPath']
+    assert probs, 'the block has no DropPath'
+    return probs
+
+
+def record_drop_probs(model):
+    """{(model name, block index): the DropPath rates of each run of that
+    block}, filled while the model runs."""
+    seen = {}
+    for owner in ('meta', 'target'):
+        for index, block in enumerate(getattr(model, owner).backbone.layers):
+            block.register_forward_pre_hook(
+                lambda module, args, key=(owner, index): seen.setdefault(
+                    key, []).append(drop_probs(module)))
+    return seen
+
+
+@pytest.mark.parametrize('depths, module, expected', [
+    # hybrid 1 of 2+2+2+2 blocks: meta 0 | target 2, 3 | meta 2, 3
+    ([2, 2, 2, 2], 1, {('meta', 0): 0.0, ('target', 2): 0.025,
+                       ('target', 3): 0.05, ('meta', 2): 0.075,
+                       ('meta', 3): 0.1}),
+    # hybrid 1 of 1+3+2+2: meta 0 | target 1, 2, 3 | meta 2, 3
+    ([1, 3, 2, 2], 1, {('meta', 0): 0.0, ('target', 1): 0.02,
+                       ('target', 2): 0.04, ('target', 3): 0.06,
+                       ('meta', 2): 0.08, ('meta', 3): 0.1}),
+    # hybrid 2 of 1+3+2+2: meta 0, 1 | target 4, 5 | meta 3
+    ([1, 3, 2, 2], 2, {('meta', 0): 0.0, ('meta', 1): 0.025,
+                       ('target', 4): 0.05, ('target', 5): 0.075,
+                       ('meta', 3): 0.1}),
+])
+def test_hybrid_drop_path_rates_are_spaced_over_hybrid_depth(
+        depths, module, expected):
+    """Drop path 0.1 rises linearly from 0 over the hybrid's own blocks,
+    meta prefix included; exactly those blocks run."""
+    model = build(module_depths=depths)
+    model.set_phase('incubate', [module], drop_path_rate=0.1)
+    model.train()
+    seen = record_drop_probs(model)
+    model.loss(*batch())
+    assert set(seen) == set(expected)
+    for key, rate in expected.items():
+        for probs in seen[key]:
+            assert probs == pytest.approx([rate] * len(probs), abs=1e-12), key
+
+
+def test_meta_and_finetune_drop_path_rates_rise_over_depth():
+    model = build()  # 8 target blocks; the meta model has 4
+    model.set_phase('meta', drop_path_rate=0.3)
+    seen = record_drop_probs(model)
+    model.train()
+    model.loss(*batch())
+    assert sorted(seen) == [('meta', i) for i in range(4)]
+    for i, rate in enumerate([0.0, 0.1, 0.2, 0.3]):
+        for probs in seen[('meta', i)]:
+            assert probs == pytest.approx([rate] * len(probs), abs=1e-12)
+    seen.clear()
+    model.set_phase('finetune', drop_path_rate=0.7)
+    model.loss(*batch())
+    assert sorted(seen) == [('target', i) for i in range(8)]
+    for i, rate in enumerate([0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]):
+        for probs in seen[('target', i)]:
+            assert probs == pytest.approx([rate] * len(probs), abs=1e-12)
 
 
 def test_meta_and_finetune_phases():

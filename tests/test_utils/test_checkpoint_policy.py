@@ -86,3 +86,56 @@ def test_atomic_save_has_the_mode_of_a_plain_save(tmp_path, umask):
     modes = [stat.S_IMODE(os.stat(tmp_path / name).st_mode)
              for name in ('plain.pth', 'atomic.pth')]
     assert modes == [0o666 & ~umask] * 2
+
+
+def _runner_failure(path) -> Exception:
+    from mmincubate.engine.runners import SafeCheckpointRunner
+    runner = SafeCheckpointRunner.__new__(SafeCheckpointRunner)
+    with pytest.raises(Exception) as err:
+        SafeCheckpointRunner.load_checkpoint(runner, str(path))
+    return err.value
+
+
+@pytest.mark.parametrize('trust', [False, True])
+def test_runner_and_loader_report_a_failure_alike(malicious, tmp_path,
+                                                  trust):
+    """One translation: resume/load_from and load_checkpoint_file give the
+    same error, naming the file, for the same unsafe or truncated file."""
+    evil, marker = malicious
+    good = tmp_path / 'good.pth'
+    save_checkpoint_atomic({'state_dict': {'w': torch.arange(1000.)}}, good)
+    data = good.read_bytes()
+    truncated = tmp_path / 'truncated.pth'
+    truncated.write_bytes(data[:len(data) // 2])
+    for path, kind in ((evil, UnsafeCheckpointError),
+                       (truncated, CheckpointFormatError)):
+        with pytest.raises(kind) as err:
+            load_checkpoint_file(str(path), trust_mmengine=trust)
+        from_runner = _runner_failure(path)
+        assert type(from_runner) is kind
+        assert str(from_runner) == str(err.value)
+        assert f'"{path}"' in str(from_runner)
+    assert 'Refusing to load' in str(_runner_failure(evil))
+    assert 'truncated or corrupt' in str(_runner_failure(truncated))
+    assert not marker.exists()
+
+
+def test_runner_does_not_translate_errors_of_fitting_the_model(monkeypatch):
+    """Only reading the file is translated: an error raised after the file
+    was read (loading it into the model) propagates unchanged."""
+    from mmengine.runner import Runner
+
+    from mmincubate.engine.runners import SafeCheckpointRunner
+
+    def read_then_fail(self, filename, **kwargs):
+        self.call_hook('after_load_checkpoint',
+                       checkpoint={'state_dict': {'w': torch.ones(1)}})
+        raise RuntimeError('size mismatch for w')
+
+    monkeypatch.setattr(Runner, 'load_checkpoint', read_then_fail)
+    monkeypatch.setattr(Runner, 'call_hook', lambda self, name, **kw: None)
+    runner = SafeCheckpointRunner.__new__(SafeCheckpointRunner)
+    with pytest.raises(RuntimeError) as err:
+        SafeCheckpointRunner.load_checkpoint(runner, 'any.pth')
+    assert type(err.value) is RuntimeError
+    assert str(err.value) == 'size mismatch for w'

@@ -14,12 +14,8 @@ refused with UnsafeCheckpointError).
 import os.path as osp
 import sys
 
-try:
-    from mmincubate.converters import cli_main
-except ImportError:  # run from a source checkout without installation
-    sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
-        osp.abspath(__file__)))))
-    from mmincubate.converters import cli_main
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from _cli import cli_main  # noqa: E402  (this directory is on sys.path)
 
 if __name__ == '__main__':
     sys.exit(cli_main('mmpretrain->mmseg', __doc__.strip().splitlines()[0]))

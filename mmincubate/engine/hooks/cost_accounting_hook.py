@@ -41,8 +41,8 @@ class CostAccountingHook(Hook):
     ``cost/seconds``, ``cost/gpu_seconds``: TensorBoard shows them), so an
     accuracy-vs-cost curve comes from one run. ``summary.json`` (rewritten
     at every validation and at the end) holds the latest metrics per
-    validation tag (the loop's ``phase_metrics`` under IncubationLoop, else
-    ``final``), ``cost`` (stages and total), ``evaluations`` and
+    validation tag (from IncubationLoop's ``after_incubation_val`` events;
+    under another loop the last validation, as ``final``), ``cost`` (stages and total), ``evaluations`` and
     ``finished``. The state goes into every checkpoint, so ``--resume``
     continues the sums; time lost to a crash after the last checkpoint is
     not counted again.
@@ -67,6 +67,10 @@ class CostAccountingHook(Hook):
         self.stages: List[dict] = []
         self.evaluations: List[dict] = []
         self.finished = False
+        #: metrics per validation tag, from IncubationLoop's events
+        self.phase_metrics: Dict[str, dict] = {}
+        # (name, phase, modules) of the stage being trained
+        self._stage = ('train', 'train', [])
         self._counter = StepFlopCounter()
         self._current: Optional[dict] = None
         self._pending_size: Optional[int] = None
@@ -75,15 +79,17 @@ class CostAccountingHook(Hook):
     # ------------------------------------------------------------------
     # the stage being trained
     # ------------------------------------------------------------------
-    def _stage_record(self, runner) -> dict:
-        loop = runner.train_loop
-        name = phase = 'train'
-        modules: List[int] = []
-        stages = getattr(loop, 'stages', None)
-        if stages and hasattr(loop, 'stage_index_at'):
-            stage = stages[loop.stage_index_at(loop.iter)]
-            name, phase, modules = stage.name, stage.phase, list(
-                stage.modules)
+    def before_incubation_stage(self, runner, stage, resumed: bool) -> None:
+        """IncubationLoop is entering (or resuming) ``stage``."""
+        self._stage = (stage.name, stage.phase, list(stage.modules))
+
+    def after_incubation_val(self, runner, tag: str, metrics: dict) -> None:
+        """IncubationLoop validated the model behind ``tag``."""
+        self.phase_metrics[tag] = dict(metrics)
+        self._write_summary(runner)
+
+    def _stage_record(self) -> dict:
+        name, phase, modules = self._stage
         for record in self.stages:
             if record['name'] == name:
                 return record
@@ -108,7 +114,7 @@ class CostAccountingHook(Hook):
 
     def before_train_iter(self, runner, batch_idx: int,
                           data_batch=None) -> None:
-        self._current = self._stage_record(runner)
+        self._current = self._stage_record()
         self._pending_size = batch_size_of(data_batch)
         if self.count_flops and self._current['flops_per_image'] is None:
             self._counter.start()
@@ -190,9 +196,8 @@ class CostAccountingHook(Hook):
         self._write_summary(runner)
 
     def summary(self, runner) -> dict:
-        phase_metrics = getattr(runner._train_loop, 'phase_metrics', None)
-        if isinstance(phase_metrics, dict):
-            summary = copy.deepcopy(phase_metrics)
+        if self._stage[0] != 'train':  # under IncubationLoop
+            summary = copy.deepcopy(self.phase_metrics)
         elif self.evaluations:
             summary = dict(final=dict(self.evaluations[-1]['metrics']))
         else:
@@ -221,13 +226,16 @@ class CostAccountingHook(Hook):
         self._account(runner)
         checkpoint['cost_accounting'] = dict(
             stages=copy.deepcopy(self.stages),
-            evaluations=copy.deepcopy(self.evaluations))
+            evaluations=copy.deepcopy(self.evaluations),
+            phase_metrics=copy.deepcopy(self.phase_metrics))
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         state = checkpoint.get('cost_accounting')
         if runner._resume and state is not None:
             self.stages = copy.deepcopy(list(state['stages']))
             self.evaluations = copy.deepcopy(list(state['evaluations']))
+            self.phase_metrics = copy.deepcopy(
+                dict(state.get('phase_metrics', {})))
 
 
 def _plain(value):

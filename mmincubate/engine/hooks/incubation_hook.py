@@ -9,21 +9,21 @@ from mmincubate.models.assembly import (classifier_checkpoint,
                                         module_checkpoint)
 from mmincubate.registry import HOOKS
 from mmincubate.utils.checkpoint import save_checkpoint_atomic
+from mmincubate.utils.rng import capture_rng, gather_rng_states
 
 
 @HOOKS.register_module()
 class IncubationHook(Hook):
-    """Companion of :class:`IncubationLoop`.
+    """Companion of :class:`IncubationLoop` (which adds it if missing).
 
     - Writes the loop's state (stage plan, incubated modules, per-phase
-      metrics, random states) into every checkpoint, and on ``--resume``
-      restores it before the runner loads the optimizer state, so a run
-      resumes mid-phase with the phase's optimizer and schedulers.
-    - In a distributed run, the random states of every rank go into the
-      checkpoint (rank 0 writes it alone): right before a ``CheckpointHook``
-      saves, this hook (priority ``VERY_HIGH``, so it runs first) gathers
-      them from all ranks; on resume each rank restores its own
-      (:meth:`IncubationLoop.restore`).
+      metrics) and every rank's random states into every checkpoint, and on
+      ``--resume`` gives them back to the loop before the runner loads the
+      optimizer state, so a run resumes mid-phase with the phase's optimizer
+      and schedulers.
+    - In a distributed run the random states of every rank are gathered
+      (a collective) right before a ``CheckpointHook`` saves: this hook has
+      priority ``VERY_HIGH``, so it runs first; rank 0 writes them all.
     - Exports, atomically and weights only, into the work_dir:
       ``meta.pth`` (the meta classifier) after ``meta``; ``module_<i>.pth``
       after module i's incubation (input of ``tools/assemble.py``);
@@ -42,18 +42,29 @@ class IncubationHook(Hook):
 
     def __init__(self, export: bool = True) -> None:
         self.export = export
+        self._phase_metrics: dict = {}
+        # (iteration, every rank's random states) gathered for a save
+        self._gathered = None
+        self._attached = None
 
-    @staticmethod
-    def _loop(runner):
-        from mmincubate.engine.loops import IncubationLoop
-        loop = getattr(runner, '_train_loop', None)
-        return loop if isinstance(loop, IncubationLoop) else None
+    def attach(self, loop) -> None:
+        """Called by the IncubationLoop whose state this hook checkpoints."""
+        self._attached = loop
+
+    def _loop(self, runner):
+        """The attached loop, if it is the runner's training loop."""
+        loop = self._attached
+        return loop if loop is not None and \
+            getattr(runner, '_train_loop', None) is loop else None
 
     @staticmethod
     def _model(runner):
         model = runner.model
         return model.module if is_model_wrapper(model) else model
 
+    # ------------------------------------------------------------------
+    # checkpoints
+    # ------------------------------------------------------------------
     def after_train_iter(self, runner, batch_idx: int, data_batch=None,
                          outputs=None) -> None:
         self._gather_rng_if_due(runner, 'iter')
@@ -68,11 +79,10 @@ class IncubationHook(Hook):
     def _gather_rng_if_due(self, runner, event: str) -> None:
         """Gather every rank's random states if a checkpoint hook saves
         now. All ranks agree on the answer, so the collective is safe."""
-        loop = self._loop(runner)
-        if loop is not None and get_world_size() > 1 and any(
+        if self._loop(runner) is not None and get_world_size() > 1 and any(
                 self._saves(hook, runner, event) for hook in runner.hooks
                 if isinstance(hook, CheckpointHook)):
-            loop.gather_rng()
+            self._gathered = (runner.iter, gather_rng_states())
 
     @staticmethod
     def _saves(hook: CheckpointHook, runner, event: str) -> bool:
@@ -90,10 +100,26 @@ class IncubationHook(Hook):
                 or (hook.save_last and hook.is_last_train_epoch(runner)))
         return bool(hook.save_best)
 
+    def _rng_states(self, runner) -> list:
+        world_size = get_world_size()
+        if world_size == 1:
+            return gather_rng_states()
+        if self._gathered is not None and self._gathered[0] == runner.iter:
+            return self._gathered[1]
+        # Saved without gathering (e.g. a direct runner.save_checkpoint
+        # call): only this rank's states are at hand.
+        runner.logger.warning(
+            'Saving a checkpoint whose random states were not gathered from '
+            'all ranks (IncubationHook gathers them for CheckpointHook); '
+            'resuming from it will reseed the ranks instead of replaying '
+            'their random streams.')
+        return [capture_rng()] + [None] * (world_size - 1)
+
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         loop = self._loop(runner)
         if loop is not None:
-            checkpoint['incubation'] = loop.state_dict()
+            checkpoint['incubation'] = dict(loop.state_dict(),
+                                            rng=self._rng_states(runner))
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         loop = self._loop(runner)
@@ -101,11 +127,16 @@ class IncubationHook(Hook):
         if loop is not None and runner._resume:
             loop.restore(checkpoint)
 
-    def after_incubation_stage(self, runner, stage) -> None:
+    # ------------------------------------------------------------------
+    # stage ends
+    # ------------------------------------------------------------------
+    def after_incubation_stage(self, runner, stage, assembled: bool,
+                               phase_metrics: dict) -> None:
+        self._phase_metrics = phase_metrics
         if not (self.export and is_main_process()):
             return
-        loop, model = self._loop(runner), self._model(runner)
-        info = dict(iter=loop.iter, epoch=loop.epoch)
+        model = self._model(runner)
+        info = dict(iter=runner.iter, epoch=runner.epoch)
         if stage.phase == 'meta':
             self._save(runner, 'meta.pth',
                        classifier_checkpoint(model.meta.state_dict(),
@@ -114,7 +145,7 @@ class IncubationHook(Hook):
             for index in stage.modules:
                 self._save(runner, f'module_{index}.pth',
                            module_checkpoint(model, index))
-            if loop.assembly_complete(stage):
+            if assembled:
                 self._save(runner, 'assembled.pth',
                            classifier_checkpoint(model.target.state_dict(),
                                                  role='assembled', **info))
@@ -130,11 +161,10 @@ class IncubationHook(Hook):
         runner.logger.info(f'Exported {path}')
 
     def after_run(self, runner) -> None:
-        loop = self._loop(runner)
-        if loop is None or not loop.phase_metrics:
+        if not self._phase_metrics:
             return
         lines = ['Deep Incubation summary:']
-        for tag, metrics in loop.phase_metrics.items():
+        for tag, metrics in self._phase_metrics.items():
             shown = ', '.join(
                 f'{k.split("/", 1)[1] if k.startswith(tag + "/") else k}: '
                 f'{v:.2f}' for k, v in metrics.items()

@@ -4,6 +4,8 @@ from typing import Callable, Dict, Iterable, List
 import torch
 from mmengine.logging import MessageHub
 
+from mmincubate.models.algorithms.module_split import module_key
+
 
 class PerModuleGradClip:
     """Clip each module's gradients on their own.
@@ -36,7 +38,7 @@ class PerModuleGradClip:
             norm = self.clip_func(group, **kwargs)
             if norm is not None:
                 norms.append(norm)
-                hub.update_scalar(f'train/grad_norm_module{index}',
+                hub.update_scalar(f'train/{module_key("grad_norm", index)}',
                                   float(norm))
         if not norms:
             return None

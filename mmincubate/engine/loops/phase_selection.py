@@ -7,8 +7,9 @@ Plain functions on config dicts, used by ``tools/train.py`` (``--phases``,
 import copy
 from typing import List, Optional, Sequence
 
-from mmincubate.models.algorithms.deep_incubation import (DEFAULT_NUM_MODULES,
-                                                          PHASES)
+from mmincubate.models.algorithms.module_split import (DEFAULT_NUM_MODULES,
+                                                      PHASES,
+                                                      check_module_indices)
 
 
 def num_modules_of(model_cfg: dict) -> int:
@@ -34,19 +35,13 @@ def parse_module_list(text: str, num_modules: int) -> List[int]:
     modules = []
     for item in parse_name_list(text, '--modules'):
         try:
-            index = int(item)
+            modules.append(int(item))
         except ValueError:
             raise ValueError(
                 f'--modules {text!r}: {item!r} is not a module index; give '
                 f'indices 0..{num_modules - 1}, e.g. --modules 0,2.') from None
-        if not 0 <= index < num_modules:
-            raise ValueError(
-                f'--modules {text!r}: module {index} does not exist; the '
-                f'target has {num_modules} modules (0..{num_modules - 1}).')
-        if index in modules:
-            raise ValueError(f'--modules {text!r} lists module {index} twice.')
-        modules.append(index)
-    return modules
+    return list(check_module_indices(modules, num_modules,
+                                     f'--modules {text!r}'))
 
 
 def select_phases(phases: Sequence[dict],

@@ -1,32 +1,30 @@
 """Layer-wise learning-rate decay for mmpretrain-named ViTs in any model."""
-import re
 from typing import Dict, List, Optional, Tuple
 
 from mmengine.logging import MMLogger
 from mmengine.optim import DefaultOptimWrapperConstructor
 from torch import nn
 
+from mmincubate.models.adapters import find_adapter
 from mmincubate.registry import OPTIM_WRAPPER_CONSTRUCTORS
-
-_BACKBONE = re.compile(r'(?:^|\.)backbone\.(.+)$')
-_LAYER = re.compile(r'^layers\.(\d+)\.')
-_STEM = ('cls_token', 'pos_embed', 'patch_embed.', 'pre_norm.')
 
 
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()
 class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
-    """Layer-wise lr decay that understands mmpretrain's ViT names.
+    """Layer-wise lr decay for every backbone an incubation adapter knows.
 
-    A parameter named ``...backbone.layers.N.*`` (classifier, Mask R-CNN,
-    UperNet, or ``target.backbone`` inside ``DeepIncubation``) sits at depth
-    ``N + 1``; the stem (``cls_token``, ``pos_embed``, ``patch_embed``,
-    ``pre_norm``) at 0; the final norm and everything outside the backbone
-    (neck, heads) at ``L + 1``. Its lr is ``lr * rate ** (L + 1 - depth)``.
-    ``L`` comes from ``paramwise_cfg.num_layers`` or from the names. Biases,
-    norms and other 1-D tensors, ``pos_embed`` and ``cls_token`` get
-    ``weight_decay * flat_decay_mult`` (default 0). Frozen parameters are
-    left out. A model with no ``backbone.layers.N`` parameter is an error,
-    never a silent no-op (ViTDet's constructor looks for ``.blocks.``).
+    The constructor finds the backbones in the model (a classifier's, Mask
+    R-CNN's, UperNet's, ``meta``/``target`` inside ``DeepIncubation``) and
+    asks their adapter for each parameter's depth
+    (:meth:`IncubationAdapter.layer_id`): block N at ``N + 1``, the
+    embedding (``cls_token``, ``pos_embed``, ``patch_embed``, ...) at 0, the
+    final norm and everything outside a backbone (neck, heads) at ``L + 1``.
+    Its lr is ``lr * rate ** (L + 1 - depth)``; ``L`` is the deepest
+    backbone's block count (checked against ``paramwise_cfg.num_layers`` if
+    given). Biases, norms and other 1-D tensors, ``pos_embed`` and
+    ``cls_token`` get ``weight_decay * flat_decay_mult`` (default 0). Frozen
+    parameters are left out. A model without a known backbone is an error,
+    never a silent no-op.
 
     Example:
         >>> optim_wrapper = dict(
@@ -58,35 +56,30 @@ class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
         # non-empty, so that mmengine's __call__ goes through add_params
         self.paramwise_cfg = dict(given, layer_decay_rate=self.layer_decay_rate)
 
-    @staticmethod
-    def layer_depth(name: str, num_layers: int) -> int:
-        """Depth of a parameter: 0 stem, N+1 block N, L+1 the rest."""
-        match = _BACKBONE.search(name)
-        if match is None:
-            return num_layers + 1
-        local = match.group(1)
-        layer = _LAYER.match(local)
-        if layer is not None:
-            return int(layer.group(1)) + 1
-        if local.startswith(_STEM):
-            return 0
-        return num_layers + 1
-
-    def _num_layers(self, names: List[str]) -> int:
-        indices = []
-        for name in names:
-            match = _BACKBONE.search(name)
-            layer = _LAYER.match(match.group(1)) if match else None
-            if layer is not None:
-                indices.append(int(layer.group(1)))
-        if not indices:
+    def _backbones(self, module: nn.Module) -> Dict[str, tuple]:
+        """Every backbone an incubation adapter handles, by name prefix:
+        (adapter, number of blocks)."""
+        found: Dict[str, tuple] = {}
+        for name, sub in module.named_modules():
+            prefix = f'{name}.' if name else ''
+            if any(prefix.startswith(p) for p in found):
+                continue  # inside a backbone already found
+            adapter = find_adapter(sub)
+            if adapter is not None:
+                found[prefix] = (adapter, len(adapter.blocks(sub)))
+        if not found:
+            names = [n for n, _ in module.named_parameters()]
             raise ValueError(
-                'layer_decay_rate needs parameters named '
-                "'...backbone.layers.N...' (mmpretrain ViT names), but no "
-                'parameter matches; e.g. '
-                f'{names[:5]}. Use an mmpretrain VisionTransformer / '
-                'mmincubate.PlainViT backbone.')
-        found = max(indices) + 1
+                'layer_decay_rate needs a backbone that an incubation '
+                'adapter knows (mmpretrain ViT names '
+                "'...backbone.layers.N...', DeiT3, a timm ViT in "
+                'TIMMBackbone), but none is found; parameters are e.g. '
+                f'{names[:5]}. Use such a backbone (e.g. mmincubate.PlainViT)'
+                ' or register an IncubationAdapter for yours.')
+        return found
+
+    def _num_layers(self, backbones: Dict[str, tuple]) -> int:
+        found = max(num_blocks for _, num_blocks in backbones.values())
         if self.num_layers is not None and int(self.num_layers) != found:
             raise ValueError(
                 f'paramwise_cfg.num_layers={self.num_layers} but the model '
@@ -94,16 +87,26 @@ class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
                 'or leave it out.')
         return found
 
+    @staticmethod
+    def layer_depth(name: str, backbones: Dict[str, tuple],
+                    num_layers: int) -> int:
+        """Depth of a parameter: 0 stem, N+1 block N, L+1 the rest (the
+        final norm, and everything outside a backbone)."""
+        for prefix, (adapter, _) in backbones.items():
+            if name.startswith(prefix):
+                return adapter.layer_id(name[len(prefix):], num_layers)
+        return num_layers + 1
+
     def add_params(self, params: List[dict], module: nn.Module,
                    **kwargs) -> None:
         # depth counts every block, frozen or not (e.g. a frozen last block)
-        num_layers = self._num_layers(
-            [n for n, _ in module.named_parameters()])
+        backbones = self._backbones(module)
+        num_layers = self._num_layers(backbones)
         named = [(n, p) for n, p in module.named_parameters()
                  if p.requires_grad]
         groups: Dict[Tuple[int, bool], dict] = {}
         for name, param in named:
-            depth = self.layer_depth(name, num_layers)
+            depth = self.layer_depth(name, backbones, num_layers)
             flat = param.ndim <= 1 or name.endswith(self.no_decay_names)
             group = groups.get((depth, flat))
             if group is None:

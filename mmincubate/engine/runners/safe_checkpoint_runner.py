@@ -4,7 +4,6 @@ import glob
 import logging
 import os
 import os.path as osp
-import pickle
 import re
 import shutil
 import subprocess
@@ -17,9 +16,10 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 from mmincubate.registry import RUNNERS
-from mmincubate.utils.checkpoint import (CheckpointFormatError, get_state_dict,
+from mmincubate.utils.checkpoint import (CHECKPOINT_READ_ERRORS,
+                                         get_state_dict,
                                          make_message_hub_portable,
-                                         raise_unsafe,
+                                         raise_checkpoint_read_error,
                                          trust_mmengine_checkpoints)
 
 
@@ -82,6 +82,7 @@ class SafeCheckpointRunner(Runner):
             # keep the checkpoint loadable under weights-only rules
             make_message_hub_portable(kwargs['checkpoint'])
         elif fn_name == 'after_load_checkpoint':
+            self._checkpoint_was_read = True
             # a file holding no dict of weights fails here, naming the file,
             # not deep inside mmengine ("Tensor.__contains__ only ...")
             get_state_dict(kwargs['checkpoint'],
@@ -93,29 +94,24 @@ class SafeCheckpointRunner(Runner):
                         map_location: Union[str, Callable] = 'cpu',
                         strict: bool = True,
                         revise_keys: list = [(r'^module.', '')]):
-        """Load a checkpoint into the model; strict by default."""
+        """Load a checkpoint into the model; strict by default.
+
+        A file that cannot be read, or that weights-only loading refuses,
+        raises what :func:`load_checkpoint_file` raises for it
+        (:func:`raise_checkpoint_read_error`); errors of fitting the weights
+        into the model propagate unchanged.
+        """
         self._checkpoint_in_load = filename
+        self._checkpoint_was_read = False  # set by after_load_checkpoint
         try:
             with trust_mmengine_checkpoints():
                 return super().load_checkpoint(
                     filename, map_location=map_location, strict=strict,
                     revise_keys=revise_keys)
-        except pickle.UnpicklingError as error:
-            if 'Weights only load failed' in str(error):
-                raise_unsafe(filename, error)
-            raise CheckpointFormatError(
-                f'"{filename}" is not a readable checkpoint ({error}).'
-            ) from error
-        except (EOFError, ) as error:
-            raise CheckpointFormatError(
-                f'"{filename}" is truncated ({error}).') from error
-        except RuntimeError as error:
-            if 'PytorchStreamReader' in str(error) or 'zip archive' in str(
-                    error):
-                raise CheckpointFormatError(
-                    f'"{filename}" is not a readable checkpoint: it is '
-                    f'truncated or corrupt ({error}).') from error
-            raise
+        except CHECKPOINT_READ_ERRORS as error:
+            if self._checkpoint_was_read:
+                raise
+            raise_checkpoint_read_error(filename, error)
 
     @master_only
     def save_checkpoint(self,

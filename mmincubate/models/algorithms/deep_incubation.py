@@ -1,7 +1,7 @@
 """Deep Incubation (Ni, Wang et al., ICCV 2023) as an mmengine model."""
 import copy
-import re
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from contextlib import contextmanager
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -9,40 +9,10 @@ from mmengine.model import BaseModel
 from torch import nn
 
 from mmincubate.registry import INCUBATION_ADAPTERS, MODELS
-from mmincubate.utils.checkpoint import get_state_dict, load_checkpoint_file
-from mmincubate.utils.state_dict import (raise_on_mismatch,
-                                         state_dict_mismatches)
-
-PHASES = ('meta', 'incubate', 'finetune')
-#: K when neither num_modules nor module_depths is given (the paper's)
-DEFAULT_NUM_MODULES = 4
-
-
-def split_depth(depth: int, num_modules: Optional[int],
-                module_depths: Optional[Sequence[int]]) -> List[int]:
-    """Per-module depths from K (equal parts) or from explicit depths."""
-    if module_depths is not None:
-        depths = [int(d) for d in module_depths]
-        if num_modules is not None and num_modules != len(depths):
-            raise ValueError(
-                f'num_modules={num_modules} disagrees with module_depths='
-                f'{depths} ({len(depths)} modules); give only one of them.')
-        if any(d < 1 for d in depths):
-            raise ValueError(f'module_depths={depths}: every module needs at '
-                             'least one block.')
-        if sum(depths) != depth:
-            raise ValueError(
-                f'module_depths={depths} sum to {sum(depths)}, but the target '
-                f'has {depth} blocks; make them sum to {depth}.')
-        return depths
-    if num_modules is None:
-        raise ValueError('Give num_modules (K, equal parts) or module_depths.')
-    if num_modules < 1 or depth % num_modules:
-        raise ValueError(
-            f'num_modules={num_modules} does not divide the target depth '
-            f'{depth} into equal parts; choose a divisor of {depth} or pass '
-            f'module_depths=[...] summing to {depth}.')
-    return [depth // num_modules] * num_modules
+from mmincubate.utils.state_dict import load_state_dict_strict
+from ..adapters import BLOCK, FINAL, adapter_for
+from .module_split import (DEFAULT_NUM_MODULES, PHASES, EvalTarget,
+                           check_module_indices, module_key, split_depth)
 
 
 @MODELS.register_module()
@@ -61,11 +31,14 @@ class DeepIncubation(BaseModel):
     :meth:`set_phase`: ``'meta'`` trains the meta model end to end,
     ``'incubate'`` trains the listed modules (their losses are summed; each
     module's gradient is that of its own hybrid alone), ``'finetune'`` trains
-    the assembled target end to end.
+    the assembled target end to end. It asks :meth:`module_parameters` for
+    per-module gradient clipping and validates under :meth:`evaluate_as`.
+    Everything backbone-specific comes from the adapter
+    (:class:`~mmincubate.models.adapters.IncubationAdapter`).
 
     Args:
         target: config of the target classifier (mmpretrain
-            ``ImageClassifier`` with a ``VisionTransformer`` backbone).
+            ``ImageClassifier``; its backbone one an adapter handles).
         num_modules: K, for K equal parts (default 4). Exclusive with
             ``module_depths``.
         module_depths: explicit per-module depths summing to the depth.
@@ -75,7 +48,8 @@ class DeepIncubation(BaseModel):
             classifier checkpoint, or an mmincubate one) to start from.
         target_checkpoint: weights of an assembled target to start from
             (e.g. to fine-tune only).
-        adapter: how to reach into the backbone.
+        adapter: the adapter config; by default the registered adapter of
+            the target's backbone class.
         data_preprocessor: defaults to the target's.
 
     Example:
@@ -95,23 +69,24 @@ class DeepIncubation(BaseModel):
                  meta: Optional[dict] = None,
                  meta_checkpoint: Optional[str] = None,
                  target_checkpoint: Optional[str] = None,
-                 adapter: dict = dict(type='MMPretrainViTAdapter'),
+                 adapter: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
-        adapter_obj = INCUBATION_ADAPTERS.build(adapter)
         target_cfg = copy.deepcopy(dict(target))
-        depth = adapter_obj.num_blocks(target_cfg['backbone'])
+        if data_preprocessor is not None:
+            target_cfg['data_preprocessor'] = data_preprocessor
+        target_model = MODELS.build(target_cfg)
+        adapter_obj = INCUBATION_ADAPTERS.build(adapter) if adapter else \
+            adapter_for(target_model.backbone)
+        depth = len(adapter_obj.blocks(target_model.backbone))
         if num_modules is None and module_depths is None:
             num_modules = DEFAULT_NUM_MODULES
         depths = split_depth(depth, num_modules, module_depths)
         if meta is None:
-            meta = copy.deepcopy(target_cfg)
+            meta = copy.deepcopy(dict(target))
             meta['backbone'] = adapter_obj.shallow_cfg(target_cfg['backbone'],
                                                        len(depths))
             meta.pop('init_cfg', None)
-        if data_preprocessor is not None:
-            target_cfg['data_preprocessor'] = data_preprocessor
-        target_model = MODELS.build(target_cfg)
         meta_model = MODELS.build(copy.deepcopy(dict(meta)))
         super().__init__(
             data_preprocessor=target_model.data_preprocessor,
@@ -121,7 +96,7 @@ class DeepIncubation(BaseModel):
         self.meta = meta_model
         self.module_depths = depths
         self.num_modules = len(depths)
-        meta_depth = len(self.adapter.blocks(self.meta.backbone))
+        meta_depth = len(self._blocks(self.meta))
         if meta_depth != self.num_modules:
             raise ValueError(
                 f'The meta model has {meta_depth} blocks but the target is '
@@ -138,8 +113,13 @@ class DeepIncubation(BaseModel):
         self.phase = 'finetune'
         self.active_modules: Tuple[int, ...] = ()
         self.drop_path_rate = 0.0
-        #: what ``predict`` evaluates: 'meta', 'target' or ('hybrid', i)
-        self.eval_target: Union[str, Tuple[str, int]] = 'target'
+        self._eval_target: EvalTarget = 'target'
+
+    def _backbone(self, classifier: nn.Module) -> nn.Module:
+        return self.adapter.backbone_of(classifier)
+
+    def _blocks(self, classifier: nn.Module) -> nn.ModuleList:
+        return self.adapter.blocks(self._backbone(classifier))
 
     # ------------------------------------------------------------------
     # ownership
@@ -147,31 +127,33 @@ class DeepIncubation(BaseModel):
     def owner_of(self, target_key: str) -> int:
         """Index of the module that owns a target parameter or buffer name
         (relative to the target, e.g. ``backbone.layers.3.ln1.weight``)."""
-        blocks_prefix = f'backbone.{self.adapter.blocks_attr}.'
-        if target_key.startswith(blocks_prefix):
-            block = int(target_key[len(blocks_prefix):].split('.')[0])
+        local = self.adapter.backbone_key(target_key)
+        if local is None:
+            return self.num_modules - 1  # neck and head
+        part, block = self.adapter.part_of(local)
+        if part == BLOCK:
             return self._block_owner[block]
-        if target_key.startswith('backbone.'):
-            attr = target_key[len('backbone.'):].split('.')[0]
-            if attr in self.adapter.final_attrs:
-                return self.num_modules - 1
-            return 0
-        return self.num_modules - 1  # neck and head
+        return self.num_modules - 1 if part == FINAL else 0
+
+    def module_parameters(self, index: int) -> List[nn.Parameter]:
+        """The target parameters module ``index`` owns."""
+        self.check_modules([index])
+        return [p for n, p in self.target.named_parameters()
+                if self.owner_of(n) == index]
 
     def module_state_dict(self, index: int) -> Dict[str, torch.Tensor]:
         """The weights module ``index`` owns, in the target's naming."""
-        self._check_module_index(index)
+        self.check_modules([index])
         return {
             key: value.detach().clone()
             for key, value in self.target.state_dict().items()
             if self.owner_of(key) == index
         }
 
-    def _check_module_index(self, index: int) -> None:
-        if not isinstance(index, int) or not 0 <= index < self.num_modules:
-            raise ValueError(
-                f'Module index {index!r} is out of range: the target has '
-                f'{self.num_modules} modules (0..{self.num_modules - 1}).')
+    def check_modules(self, modules: Sequence[int],
+                      where: str = 'The module list') -> Tuple[int, ...]:
+        """:func:`check_module_indices` against this model's K."""
+        return check_module_indices(modules, self.num_modules, where)
 
     # ------------------------------------------------------------------
     # phases
@@ -184,14 +166,8 @@ class DeepIncubation(BaseModel):
         if phase not in PHASES:
             raise ValueError(
                 f'Unknown phase {phase!r}; choose from {PHASES}.')
-        modules = tuple(int(m) for m in modules)
         if phase == 'incubate':
-            if not modules:
-                raise ValueError('The incubate phase needs modules to train.')
-            for m in modules:
-                self._check_module_index(m)
-            if len(set(modules)) != len(modules):
-                raise ValueError(f'Modules {list(modules)} repeat an index.')
+            modules = self.check_modules(modules, 'The incubate phase')
         self.phase = phase
         self.active_modules = tuple(sorted(modules)) if phase == 'incubate' \
             else ()
@@ -201,18 +177,17 @@ class DeepIncubation(BaseModel):
         if phase == 'meta':
             for param in self.meta.parameters():
                 param.requires_grad_(True)
-            self._set_rates(self.adapter.blocks(self.meta.backbone),
+            self._set_rates(self._blocks(self.meta),
                             np.linspace(0, drop_path_rate, self.num_modules))
         elif phase == 'finetune':
             for param in self.target.parameters():
                 param.requires_grad_(True)
-            blocks = self.adapter.blocks(self.target.backbone)
+            blocks = self._blocks(self.target)
             self._set_rates(blocks,
                             np.linspace(0, drop_path_rate, len(blocks)))
         else:
-            active = set(self.active_modules)
-            for name, param in self.target.named_parameters():
-                if self.owner_of(name) in active:
+            for index in self.active_modules:
+                for param in self.module_parameters(index):
                     param.requires_grad_(True)
 
     def _set_rates(self, blocks: Sequence[nn.Module],
@@ -242,10 +217,11 @@ class DeepIncubation(BaseModel):
         needed = [i for i in modules if i > 0]
         if not needed:
             return {}
-        meta_blocks = self.adapter.blocks(self.meta.backbone)
+        meta_blocks = self._blocks(self.meta)
         out = {}
         with torch.no_grad():
-            tokens, context = self.adapter.embed(self.meta.backbone, inputs)
+            tokens, context = self.adapter.embed(self._backbone(self.meta),
+                                                 inputs)
             cache = {(): tokens}
             for i in needed:
                 rates = self.hybrid_rates(i)
@@ -265,8 +241,8 @@ class DeepIncubation(BaseModel):
         features and the classifier whose neck/head finishes the hybrid."""
         rates = self.hybrid_rates(index)
         begin, end = self.module_block_ranges[index]
-        target_blocks = self.adapter.blocks(self.target.backbone)
-        meta_blocks = self.adapter.blocks(self.meta.backbone)
+        target_blocks = self._blocks(self.target)
+        meta_blocks = self._blocks(self.meta)
         position = index
         for b in range(begin, end):
             self.adapter.set_drop_path(target_blocks[b], rates[position])
@@ -278,10 +254,8 @@ class DeepIncubation(BaseModel):
             position += 1
         last = index == self.num_modules - 1
         owner = self.target if last else self.meta
-        feats = self.adapter.finalize(owner.backbone, tokens, context)
-        if owner.with_neck:
-            feats = owner.neck(feats)
-        return feats, owner
+        feats = self.adapter.finalize(self._backbone(owner), tokens, context)
+        return self.adapter.neck(owner, feats), owner
 
     def hybrid_features(self, inputs: torch.Tensor, modules: Sequence[int]
                         ) -> Dict[int, Tuple[tuple, nn.Module]]:
@@ -290,8 +264,8 @@ class DeepIncubation(BaseModel):
         result = {}
         for i in modules:
             if i == 0:
-                tokens, context = self.adapter.embed(self.target.backbone,
-                                                     inputs)
+                tokens, context = self.adapter.embed(
+                    self._backbone(self.target), inputs)
             else:
                 tokens, context = prefixes[i]
             result[i] = self._hybrid_tail(i, tokens, context)
@@ -310,7 +284,8 @@ class DeepIncubation(BaseModel):
             return self.predict(inputs, data_samples)
         if mode == 'tensor':
             feats, owner = self._eval_features(inputs)
-            return owner.head(feats) if owner.with_head else feats
+            return self.adapter.head_of(owner)(feats) if owner.with_head \
+                else feats
         raise RuntimeError(f'Invalid mode "{mode}".')
 
     def loss(self, inputs: torch.Tensor, data_samples: list) -> dict:
@@ -321,27 +296,44 @@ class DeepIncubation(BaseModel):
         losses = {}
         for i, (feats, owner) in self.hybrid_features(
                 inputs, self.active_modules).items():
-            for key, value in owner.head.loss(feats, data_samples).items():
-                losses[f'{key}_module{i}'] = value
+            head = self.adapter.head_of(owner)
+            for key, value in head.loss(feats, data_samples).items():
+                losses[module_key(key, i)] = value
         return losses
 
+    @contextmanager
+    def evaluate_as(self, what: EvalTarget) -> Iterator[None]:
+        """Within the block, ``predict`` and ``forward(mode='tensor')`` run
+        ``'meta'``, ``'target'`` or ``('hybrid', i)``.
+
+        Example:
+            >>> with model.evaluate_as(('hybrid', 2)):
+            ...     metrics = runner.val_loop.run()
+        """
+        if isinstance(what, (tuple, list)) and len(what) == 2 and \
+                what[0] == 'hybrid':
+            what = ('hybrid', self.check_modules([what[1]], 'evaluate_as')[0])
+        elif what not in ('meta', 'target'):
+            raise ValueError(f'Cannot evaluate {what!r}; use "meta", '
+                             '"target" or ("hybrid", i).')
+        previous, self._eval_target = self._eval_target, what
+        try:
+            yield
+        finally:
+            self._eval_target = previous
+
     def _eval_features(self, inputs: torch.Tensor) -> Tuple[tuple, nn.Module]:
-        target = self.eval_target
-        if target == 'meta':
+        what = self._eval_target
+        if what == 'meta':
             return self.meta.extract_feat(inputs), self.meta
-        if target == 'target':
+        if what == 'target':
             return self.target.extract_feat(inputs), self.target
-        if isinstance(target, (tuple, list)) and target[0] == 'hybrid':
-            index = int(target[1])
-            self._check_module_index(index)
-            return self.hybrid_features(inputs, [index])[index]
-        raise ValueError(f'Unknown eval_target {target!r}; use "meta", '
-                         '"target" or ("hybrid", i).')
+        return self.hybrid_features(inputs, [what[1]])[what[1]]
 
     def predict(self, inputs: torch.Tensor,
                 data_samples: Optional[list] = None) -> list:
         feats, owner = self._eval_features(inputs)
-        return owner.head.predict(feats, data_samples)
+        return self.adapter.head_of(owner).predict(feats, data_samples)
 
     # ------------------------------------------------------------------
     # weights
@@ -360,24 +352,10 @@ class DeepIncubation(BaseModel):
                                 role: str) -> None:
         """Strictly load a classifier checkpoint (``backbone.*``,
         ``head.*``; or an mmincubate checkpoint's ``<role>.*`` part)."""
-        state = get_state_dict(
-            load_checkpoint_file(filename, trust_mmengine=True), filename)
-        prefix = f'{role}.'
-        if any(k.startswith(prefix) for k in state):
-            state = {
-                k[len(prefix):]: v
-                for k, v in state.items() if k.startswith(prefix)
-            }
-        state = {re.sub(r'^module\.', '', k): v for k, v in state.items()}
-        # data preprocessor buffers are not weights
-        state = {
-            k: v
-            for k, v in state.items() if not k.startswith('data_preprocessor.')
-        }
-        raise_on_mismatch(
-            state_dict_mismatches(classifier.state_dict(), state,
-                                  skip_shape_check=('pos_embed', )),
-            f'{role} checkpoint "{filename}" for the {role} model',
-            'Check that the config (width, depth, heads, patch size, '
-            'classes) matches the checkpoint.')
-        classifier.load_state_dict(state, strict=True)
+        load_state_dict_strict(
+            classifier, filename, prefixes=(f'{role}.', ''),
+            ignore=('data_preprocessor.', ),  # buffers, not weights
+            what=f'{role} checkpoint "{filename}" for the {role} model',
+            hint='Check that the config (width, depth, heads, patch size, '
+            'classes) matches the checkpoint.',
+            skip_shape_check=('pos_embed', ))

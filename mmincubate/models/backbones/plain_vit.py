@@ -7,11 +7,8 @@ from mmpretrain.models.backbones import VisionTransformer
 from torch.utils.checkpoint import checkpoint as activation_checkpoint
 
 from mmincubate.registry import MODELS
-from ..adapters.vit_adapter import MMPretrainViTAdapter
-from mmincubate.utils.checkpoint import (CheckpointFormatError,
-                                         get_state_dict, load_checkpoint_file)
-from mmincubate.utils.state_dict import (raise_on_mismatch,
-                                         state_dict_mismatches)
+from mmincubate.utils.state_dict import load_state_dict_strict
+from ..adapters import adapter_for
 
 
 @MODELS.register_module()
@@ -63,34 +60,19 @@ class PlainViT(VisionTransformer):
     def load_pretrained(self, filename: str, prefix: str = 'backbone.') -> None:
         """Strictly load the ``prefix`` part of a checkpoint (see class doc).
         """
-        state = get_state_dict(
-            load_checkpoint_file(filename, trust_mmengine=True), filename)
-        state = {(k[len('module.'):] if k.startswith('module.') else k): v
-                 for k, v in state.items()}
-        if prefix:
-            backbone = {
-                k[len(prefix):]: v
-                for k, v in state.items() if k.startswith(prefix)
-            }
-            if not backbone:
-                heads = sorted({k.split('.')[0] + '.' for k in state})
-                raise CheckpointFormatError(
-                    f'Checkpoint "{filename}" has no keys under the prefix '
-                    f'"{prefix}" (its keys start with {heads[:10]}). Set '
-                    "`init_cfg.prefix` (e.g. 'target.backbone.' for an "
-                    "mmincubate training checkpoint, '' for a bare backbone) "
-                    'or convert the file with tools/model_converters/.')
-            state = backbone
-        raise_on_mismatch(
-            state_dict_mismatches(self.state_dict(), state,
-                                  skip_shape_check=('pos_embed', )),
-            f'checkpoint "{filename}" (prefix "{prefix}") for the '
-            f'{type(self).__name__} backbone',
-            'The backbone config (arch, patch_size, qkv_bias, final_norm, '
-            'with_cls_token) must match the pretrained ViT; convert timm or '
-            'official Deep Incubation weights with tools/model_converters/.')
         # _prepare_pos_embed (a load_state_dict pre-hook) resizes pos_embed.
-        self.load_state_dict(state, strict=True)
+        state = load_state_dict_strict(
+            self, filename, prefixes=(prefix, ),
+            what=f'checkpoint "{filename}" (prefix "{prefix}") for the '
+            f'{type(self).__name__} backbone',
+            hint='The backbone config (arch, patch_size, qkv_bias, '
+            'final_norm, with_cls_token) must match the pretrained ViT; '
+            'convert timm or official Deep Incubation weights with '
+            'tools/model_converters/.',
+            prefix_hint="Set `init_cfg.prefix` (e.g. 'target.backbone.' for "
+            "an mmincubate training checkpoint, '' for a bare backbone) or "
+            'convert the file with tools/model_converters/.',
+            skip_shape_check=('pos_embed', ))
         MMLogger.get_current_instance().info(
             f'PlainViT: loaded all {len(state)} backbone tensors from '
             f'"{filename}" (prefix "{prefix}").')
@@ -103,7 +85,7 @@ class PlainViT(VisionTransformer):
     def forward(self, x: torch.Tensor) -> Sequence[torch.Tensor]:
         if not (self.with_cp and self.training):
             return super().forward(x)
-        x, patch_resolution = MMPretrainViTAdapter().embed(self, x)
+        x, patch_resolution = adapter_for(self).embed(self, x)
         outs = []
         for i, layer in enumerate(self.layers):
             x = activation_checkpoint(layer, x, use_reentrant=False)

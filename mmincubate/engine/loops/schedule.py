@@ -1,0 +1,216 @@
+"""The incubation schedule as data: phases parsed into stages on one axis.
+
+Plain functions with no Runner: :class:`IncubationLoop` builds its stages
+with them, and they are unit-tested on their own.
+
+Example:
+    >>> stages = parse_phases([dict(phase='meta', max_epochs=2),
+    ...                        dict(phase='incubate', max_iters=5)],
+    ...                       num_modules=4)
+    >>> lay_out(stages, epoch_length=10)
+    (25, 3)
+    >>> stages[1].name, stages[1].begin_iter, stages[1].end_iter
+    ('incubate[0, 1, 2, 3]', 20, 25)
+"""
+import copy
+import math
+from dataclasses import dataclass
+from typing import List, Optional, Sequence, Tuple
+
+from mmengine.config import Config
+
+from mmincubate.models.algorithms.module_split import (PHASES,
+                                                      check_module_indices)
+
+#: the keys a phase dict may have
+PHASE_KEYS = frozenset({
+    'phase', 'max_epochs', 'max_iters', 'val_interval', 'val_begin',
+    'drop_path_rate', 'optim_wrapper', 'param_scheduler', 'modules', 'mode'
+})
+
+
+@dataclass
+class Stage:
+    """One contiguous piece of the schedule with one trainable set.
+
+    ``incubate`` in sequential mode becomes one stage per module.
+    """
+    phase: str
+    modules: Tuple[int, ...]
+    by_epoch: bool
+    length: int  # epochs when by_epoch, else iterations
+    val_interval: int
+    val_begin: int
+    drop_path_rate: float
+    optim_wrapper: dict
+    param_scheduler: Optional[list]
+    # set by lay_out() from the dataloader length
+    begin_iter: int = 0
+    end_iter: int = 0
+    begin_epoch: int = 0
+    num_epochs: int = 0
+
+    @property
+    def name(self) -> str:
+        if self.phase == 'incubate':
+            return f'incubate{list(self.modules)}'
+        return self.phase
+
+    @property
+    def iters(self) -> int:
+        return self.end_iter - self.begin_iter
+
+
+def merge_cfg(base: dict, override: Optional[dict]) -> dict:
+    """``override`` onto ``base`` like config inheritance (``_delete_``)."""
+    merged = copy.deepcopy(dict(base))
+    if override:
+        merged = Config._merge_a_into_b(copy.deepcopy(dict(override)), merged)
+    return merged
+
+
+def _check_phase(index: int, cfg: dict) -> None:
+    phase = cfg.get('phase')
+    if phase not in PHASES:
+        raise ValueError(
+            f'Phase {index} has phase={phase!r}; choose from {PHASES}.')
+    unknown = set(cfg) - PHASE_KEYS
+    if unknown:
+        raise ValueError(
+            f'Phase {index} ({phase}) has unknown keys {sorted(unknown)}; '
+            f'allowed: {sorted(PHASE_KEYS)}.')
+    if ('max_epochs' in cfg) == ('max_iters' in cfg):
+        raise ValueError(f'Phase {index} ({phase}) needs exactly one of '
+                         'max_epochs and max_iters.')
+    if phase != 'incubate' and ('modules' in cfg or 'mode' in cfg):
+        raise ValueError(f'Phase {index} ({phase}) takes no modules/mode; '
+                         'only incubate does.')
+    if cfg.get('mode', 'parallel') not in ('parallel', 'sequential'):
+        raise ValueError(f'Phase {index} (incubate) mode={cfg["mode"]!r}; '
+                         'choose "parallel" or "sequential".')
+
+
+def parse_phases(phases: Sequence[dict],
+                 num_modules: int,
+                 optim_wrapper: Optional[dict] = None,
+                 param_scheduler=None) -> List[Stage]:
+    """``train_cfg.phases`` -> stages (not yet laid out).
+
+    Args:
+        phases: the ordered phase dicts (see :class:`IncubationLoop`).
+        num_modules: K, to check and default ``modules``.
+        optim_wrapper: the top-level optimizer wrapper config each phase's
+            ``optim_wrapper`` is merged onto.
+        param_scheduler: the top-level schedulers, used by phases without
+            their own ``param_scheduler``.
+    """
+    if not phases:
+        raise ValueError('IncubationLoop needs at least one phase.')
+    stages = []
+    for index, cfg in enumerate(phases):
+        cfg = dict(cfg)
+        _check_phase(index, cfg)
+        phase = cfg['phase']
+        by_epoch = 'max_epochs' in cfg
+        length = int(cfg['max_epochs'] if by_epoch else cfg['max_iters'])
+        if length < 1:
+            raise ValueError(f'Phase {index} ({phase}) has length {length}; '
+                             'it must be at least 1.')
+        modules: Tuple[int, ...] = ()
+        if phase == 'incubate':
+            modules = check_module_indices(
+                cfg.get('modules', range(num_modules)), num_modules,
+                f'Phase {index} (incubate)')
+        scheduler = cfg.get('param_scheduler', param_scheduler)
+        if isinstance(scheduler, dict):
+            scheduler = [scheduler]
+        common = dict(
+            phase=phase,
+            by_epoch=by_epoch,
+            length=length,
+            val_interval=int(cfg.get('val_interval', 1)),
+            val_begin=int(cfg.get('val_begin', 1)),
+            drop_path_rate=float(cfg.get('drop_path_rate', 0.0)),
+            optim_wrapper=merge_cfg(optim_wrapper or {},
+                                    cfg.get('optim_wrapper')),
+            param_scheduler=copy.deepcopy(scheduler))
+        if phase == 'incubate' and cfg.get('mode') == 'sequential':
+            stages += [Stage(modules=(m, ), **common) for m in modules]
+        else:
+            stages.append(Stage(modules=modules, **common))
+    return stages
+
+
+def lay_out(stages: Sequence[Stage], epoch_length: int) -> Tuple[int, int]:
+    """Place the stages one after another; every stage starts on a fresh
+    pass over the data. Returns (total iterations, total epochs)."""
+    if epoch_length < 1:
+        raise ValueError('The training dataloader is empty.')
+    begin_iter = begin_epoch = 0
+    for stage in stages:
+        iters = stage.length * epoch_length if stage.by_epoch else \
+            stage.length
+        stage.begin_iter, stage.end_iter = begin_iter, begin_iter + iters
+        stage.begin_epoch = begin_epoch
+        stage.num_epochs = math.ceil(iters / epoch_length)
+        begin_iter += iters
+        begin_epoch += stage.num_epochs
+    return begin_iter, begin_epoch
+
+
+def stage_index_at(stages: Sequence[Stage], iteration: int) -> int:
+    """Index of the stage that trains iteration ``iteration`` (the last
+    stage once the schedule is done)."""
+    for index, stage in enumerate(stages):
+        if iteration < stage.end_iter:
+            return index
+    return len(stages) - 1
+
+
+def epoch_at(stages: Sequence[Stage], iteration: int,
+             epoch_length: int) -> int:
+    """The global epoch counter before iteration ``iteration`` runs."""
+    stage = stages[stage_index_at(stages, iteration)]
+    if iteration >= stage.end_iter:
+        return stage.begin_epoch + stage.num_epochs
+    return stage.begin_epoch + (iteration - stage.begin_iter) // epoch_length
+
+
+def signature(stages: Sequence[Stage]) -> list:
+    """What a checkpoint records to refuse a resume under another plan."""
+    return [[s.phase, list(s.modules), s.begin_iter, s.end_iter]
+            for s in stages]
+
+
+def scheduler_cfgs(stage: Stage) -> list:
+    """The stage's schedulers; a missing ``end`` is the stage's end, in the
+    scheduler's own unit (epochs if ``by_epoch``, else iterations)."""
+    cfgs = copy.deepcopy(list(stage.param_scheduler or []))
+    for cfg in cfgs:
+        if isinstance(cfg, dict) and cfg.get('end') is None:
+            by_epoch = cfg.get('by_epoch', True)
+            if by_epoch and not stage.by_epoch:
+                raise ValueError(
+                    f'Stage {stage.name} is iteration-based; give its '
+                    f'epoch-based scheduler {cfg.get("type")} an explicit '
+                    'end or by_epoch=False.')
+            cfg['end'] = stage.length if by_epoch else stage.iters
+    return cfgs
+
+
+def validation_due(stage: Stage, epoch: int, iteration: int) -> bool:
+    """Whether ``val_interval`` asks for a validation now (the stage's end
+    is validated anyway and is not due here)."""
+    done = epoch - stage.begin_epoch if stage.by_epoch else \
+        iteration - stage.begin_iter
+    return (iteration < stage.end_iter and done >= stage.val_begin
+            and done % stage.val_interval == 0)
+
+
+def completes_assembly(stages: Sequence[Stage], index: int,
+                       incubated: Sequence[int], num_modules: int) -> bool:
+    """Whether every module is incubated once stage ``index`` ends and no
+    later stage incubates again: the target is then the assembled model."""
+    later = [s.phase for s in stages[index + 1:]]
+    return (sorted(set(incubated)) == list(range(num_modules))
+            and 'incubate' not in later)

@@ -1,0 +1,60 @@
+"""The ``SRC DST`` command line shared by the converter scripts here.
+
+Imported by each script from its own directory; falls back to the source
+checkout when mmincubate is not installed.
+"""
+import argparse
+import os.path as osp
+import sys
+from typing import Optional, Sequence
+
+try:
+    import mmincubate  # noqa: F401
+except ImportError:  # run from a source checkout without installation
+    sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
+        osp.abspath(__file__)))))
+
+from mmincubate.converters import ConversionError, convert_file  # noqa: E402
+from mmincubate.utils.checkpoint import (  # noqa: E402
+    CheckpointFormatError, UnsafeCheckpointError)
+
+
+def cli_main(direction: str, description: str,
+             argv: Optional[Sequence[str]] = None) -> int:
+    """Parse ``SRC DST`` (plus the direction's options), convert with
+    :func:`mmincubate.converters.convert_file`; return the exit status.
+
+    Status 1, with the error on stderr, when the input is not what the
+    direction expects, is unsafe or is missing; 0 on success.
+    """
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument('src', help='source checkpoint')
+    parser.add_argument('dst', help='output checkpoint')
+    if direction.startswith('mmpretrain->'):
+        parser.add_argument(
+            '--trust-mmengine',
+            action='store_true',
+            help='also accept the mmengine data types (message hub, numpy) '
+            'that mmincubate/mmpretrain training checkpoints hold')
+    if direction == 'mmpretrain->mmseg':
+        parser.add_argument(
+            '--prefix',
+            default='',
+            help='key prefix: "" (default) for a backbone init_cfg/'
+            'pretrained, "backbone." for a whole-segmentor load_from')
+    args = parser.parse_args(argv)
+    kwargs = {'prefix': args.prefix} if direction == 'mmpretrain->mmseg' \
+        else {}
+    try:
+        state = convert_file(
+            args.src,
+            args.dst,
+            direction,
+            trust_mmengine=getattr(args, 'trust_mmengine', False),
+            **kwargs)
+    except (ConversionError, CheckpointFormatError, UnsafeCheckpointError,
+            FileNotFoundError) as error:
+        print(f'error: {type(error).__name__}: {error}', file=sys.stderr)
+        return 1
+    print(f'done: {len(state)} tensors written to {args.dst}')
+    return 0
