@@ -5,16 +5,11 @@
 # tuning, drop path 0 / 0.1 / 0.6, grad clip 1.0 in fine-tuning.
 #   bash tools/dist_train.sh configs/incubate/vit_h_k4.py 8
 # Modules on separate machines: see README ("modules on separate machines").
-_base_ = './vit_b_k4.py'
+_base_ = ['./vit_b_k4.py', '../_base_/models/vit_h_arch.py']
 
+# vit_b_k4.py's target as ViT-H (_base_/models/vit_h_arch.py)
 model = dict(
-    target=dict(
-        backbone=dict(
-            arch='h',
-            patch_size=14,
-            qkv_bias=False,
-            norm_cfg=dict(type='LN', eps=1e-5)),
-        head=dict(in_channels=1280)))
+    target=dict(backbone={{_base_.vit_h_arch}}, head=dict(in_channels=1280)))
 # the phases of vit_b_k4.py with fine-tuning at drop path 0.6
 train_cfg = _base_.train_cfg
 train_cfg.phases[2].drop_path_rate = 0.6

@@ -3,7 +3,8 @@
 # fine-tunes at 384 with its 224 augmentations): bicubic RandomResizedCrop,
 # flip, RandAugment m9 mstd0.5, random erasing 0.25; eval: resize the short
 # side to size x 256/224 (438 / 448), center crop. Only new names here, so a
-# config can list this file beside a full config in `_base_` and use them.
+# config can list this file beside a full config in `_base_` and use them
+# (imagenet_deit_hires.py does).
 _bgr_mean = [103.53, 116.28, 123.675]
 _bgr_std = [57.375, 57.12, 58.395]
 

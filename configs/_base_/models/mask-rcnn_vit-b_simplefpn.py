@@ -1,27 +1,15 @@
-# Mask R-CNN with a plain ViT-B (mmpretrain names, global attention in every
-# block, no windowing) and ViTDet's simple feature pyramid: the last block's
-# map (stride 16) is resampled to strides 4/8/16/32, plus a max-pooled
-# stride-64 level, each with LayerNorm over channels, into mmdet's standard
-# RPN and RoI heads. The backbone loads a classifier checkpoint strictly
-# (every backbone key, or an error with the key lists); the leaf configs set
-# `model.backbone.init_cfg.checkpoint`.
-_base_ = 'mmdet::_base_/models/mask-rcnn_r50_fpn.py'
+# Mask R-CNN with a plain ViT-B (plain_vit_b.py: mmpretrain names, global
+# attention in every block, no windowing) and ViTDet's simple feature pyramid:
+# the last block's map (stride 16) is resampled to strides 4/8/16/32, plus a
+# max-pooled stride-64 level, each with LayerNorm over channels, into mmdet's
+# standard RPN and RoI heads. The backbone loads a classifier checkpoint
+# strictly (every backbone key, or an error with the key lists); the leaf
+# configs set `model.backbone.init_cfg.checkpoint`.
+_base_ = ['mmdet::_base_/models/mask-rcnn_r50_fpn.py', './plain_vit_b.py']
 
 model = dict(
     data_preprocessor=dict(pad_size_divisor=32),
-    backbone=dict(
-        _delete_=True,
-        type='mmincubate.PlainViT',
-        arch='b',
-        img_size=224,  # pos_embed is interpolated to every input size
-        patch_size=16,
-        qkv_bias=True,
-        norm_cfg=dict(type='LN', eps=1e-6),
-        out_indices=(11, ),
-        final_norm=True,
-        drop_path_rate=0.1,
-        with_cp=False,
-        init_cfg=dict(type='Pretrained', checkpoint=None, prefix='backbone.')),
+    backbone=dict(_delete_=True, **_base_.plain_vit_b, out_indices=(11, )),
     neck=dict(
         _delete_=True,
         type='mmincubate.SimpleFeaturePyramid',

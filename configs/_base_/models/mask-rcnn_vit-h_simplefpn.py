@@ -1,14 +1,12 @@
-# ViT-H (32 blocks, width 1280, patch 14, no qkv bias, LayerNorm eps 1e-5, as
-# in Deep Incubation) version of mask-rcnn_vit-b_simplefpn.py. Patch 14 puts
-# the pyramid at strides 3.5/7/14/28/56; anchors and RoI extractors follow.
-_base_ = './mask-rcnn_vit-b_simplefpn.py'
+# ViT-H (vit_h_arch.py: 32 blocks, width 1280, patch 14, no qkv bias,
+# LayerNorm eps 1e-5, as in Deep Incubation) version of
+# mask-rcnn_vit-b_simplefpn.py. Patch 14 puts the pyramid at strides
+# 3.5/7/14/28/56; anchors and RoI extractors follow.
+_base_ = ['./mask-rcnn_vit-b_simplefpn.py', './vit_h_arch.py']
 
 model = dict(
     backbone=dict(
-        arch='h',
-        patch_size=14,
-        qkv_bias=False,
-        norm_cfg=dict(type='LN', eps=1e-5),
+        **_base_.vit_h_arch,
         out_indices=(31, ),
         drop_path_rate=0.5,
         with_cp=True),

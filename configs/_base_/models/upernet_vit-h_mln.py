@@ -1,13 +1,11 @@
-# ViT-H (32 blocks, width 1280, patch 14, no qkv bias, LayerNorm eps 1e-5, as in
-# Deep Incubation) version of upernet_vit-b_mln.py: blocks 7, 15, 23, 31.
-_base_ = './upernet_vit-b_mln.py'
+# ViT-H (vit_h_arch.py: 32 blocks, width 1280, patch 14, no qkv bias,
+# LayerNorm eps 1e-5, as in Deep Incubation) version of upernet_vit-b_mln.py:
+# blocks 7, 15, 23, 31.
+_base_ = ['./upernet_vit-b_mln.py', './vit_h_arch.py']
 
 model = dict(
     backbone=dict(
-        arch='h',
-        patch_size=14,
-        qkv_bias=False,
-        norm_cfg=dict(type='LN', eps=1e-5),
+        **_base_.vit_h_arch,
         out_indices=(7, 15, 23, 31),
         drop_path_rate=0.3,
         with_cp=True),

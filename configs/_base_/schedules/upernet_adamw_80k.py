@@ -1,8 +1,8 @@
 # 80k iterations at total batch 16 (8 GPUs x 2) for a ViT UperNet: AdamW lr
-# 1e-4, wd 0.05, layer-wise lr decay (rate per arch in the leaves), AMP,
-# 1500-iteration linear warmup, then poly (power 1) to 0. Includes mmseg's
-# runtime.
-_base_ = 'mmseg::_base_/default_runtime.py'
+# 1e-4, wd 0.05, layer-wise lr decay (rate per arch in the leaves), AMP
+# (vit_adamw_layer_decay.py), 1500-iteration linear warmup, then poly (power
+# 1) to 0. Includes mmseg's runtime.
+_base_ = ['mmseg::_base_/default_runtime.py', './vit_adamw_layer_decay.py']
 
 max_iters = 80000
 train_cfg = dict(
@@ -15,13 +15,7 @@ param_scheduler = [
     dict(type='PolyLR', power=1.0, eta_min=0.0, by_epoch=False, begin=1500,
          end=max_iters)
 ]
-optim_wrapper = dict(
-    type='AmpOptimWrapper',
-    loss_scale='dynamic',
-    constructor='mmincubate.LayerDecayOptimWrapperConstructor',
-    paramwise_cfg=dict(layer_decay_rate=0.65),
-    optimizer=dict(
-        type='AdamW', lr=1e-4, betas=(0.9, 0.999), weight_decay=0.05))
+optim_wrapper = dict(paramwise_cfg=dict(layer_decay_rate=0.65))
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
