@@ -4,4 +4,3 @@
 #       work_dirs/deit3_tiny_k4_digits/final.pth
 _base_ = ['./vit_tiny_e2e_digits.py']
 model = dict(backbone=dict(type='DeiT3'))
-find_unused_parameters = True  # DeiT3's unused ln2, see the incubation twin

@@ -5,6 +5,3 @@
 # Evaluate or fine-tune its exports with configs/e2e/deit3_tiny_e2e_digits.py.
 _base_ = ['./vit_tiny_k4_digits.py']
 model = dict(target=dict(backbone=dict(type='DeiT3')))
-# mmpretrain 1.2.0's DeiT3 layer applies ln1 twice and never uses its ln2,
-# whose parameters therefore get no gradient: DDP must allow that.
-find_unused_parameters = True

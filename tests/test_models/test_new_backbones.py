@@ -115,3 +115,29 @@ def test_timm_drop_path_rates_reach_every_block():
              for block in model.target.backbone.timm_model.blocks]
     # 8 blocks, evenly spaced from 0 to 0.7
     assert rates == pytest.approx([0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7])
+
+
+@pytest.mark.parametrize('kind, name', [
+    ('incubate', 'deit3_tiny_k4_digits'), ('e2e', 'deit3_tiny_e2e_digits')])
+def test_never_used_parameters_are_frozen_so_every_trainable_one_learns(
+        kind, name):
+    """What DDP needs without find_unused_parameters: after the runner's
+    freezing, every trainable parameter gets a gradient."""
+    from mmpretrain.structures import DataSample
+
+    from mmincubate.models.adapters import freeze_never_used
+    model = MODELS.build(load(kind, name, {}).model)
+    if kind == 'incubate':
+        model.set_phase('finetune')
+    frozen = freeze_never_used(model)
+    # ln2.weight and .bias of the 8 trainable blocks (the meta model is
+    # frozen while fine-tuning)
+    assert frozen == 2 * 8
+    assert all(not p.requires_grad for n, p in model.named_parameters()
+               if '.ln2.' in n)
+    samples = [DataSample().set_gt_label(i % 10) for i in range(4)]
+    sum(model.loss(torch.randn(4, 1, 8, 8), samples).values()).backward()
+    assert all(p.grad is not None for p in model.parameters()
+               if p.requires_grad)
+    assert freeze_never_used(MODELS.build(
+        load('e2e', 'vit_tiny_e2e_digits', {}).model)) == 0

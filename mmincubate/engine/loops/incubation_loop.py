@@ -140,15 +140,15 @@ class IncubationLoop(BaseLoop):
         runner, stage, model = self.runner, self.stages[index], self._model
         model.set_phase(stage.phase, stage.modules, stage.drop_path_rate)
         forget_module_scalars(runner.message_hub)
-        trainable = [p for p in model.parameters() if p.requires_grad]
-        if not trainable:
-            raise RuntimeError(f'Stage {stage.name} has nothing to train.')
         # Re-wrap so DDP registers exactly the new trainable set; the old
         # wrapper (and its reducer hooks) is dropped.
         old = runner.model
         runner.model = runner.wrap_model(runner.cfg.get('model_wrapper_cfg'),
                                          model)
         del old
+        trainable = [p for p in model.parameters() if p.requires_grad]
+        if not trainable:
+            raise RuntimeError(f'Stage {stage.name} has nothing to train.')
         done = max(0, min(self._iter, stage.end_iter) - stage.begin_iter)
         build_stage_optimization(runner, model, stage, done)
         self._entered = index

@@ -5,7 +5,7 @@ from mmengine.logging import MMLogger
 from mmengine.optim import DefaultOptimWrapperConstructor
 from torch import nn
 
-from mmincubate.models.adapters import find_adapter
+from mmincubate.models.adapters import find_backbones
 from mmincubate.registry import OPTIM_WRAPPER_CONSTRUCTORS
 
 
@@ -59,14 +59,12 @@ class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
     def _backbones(self, module: nn.Module) -> Dict[str, tuple]:
         """Every backbone an incubation adapter handles, by name prefix:
         (adapter, number of blocks)."""
-        found: Dict[str, tuple] = {}
-        for name, sub in module.named_modules():
-            prefix = f'{name}.' if name else ''
-            if any(prefix.startswith(p) for p in found):
-                continue  # inside a backbone already found
-            adapter = find_adapter(sub)
-            if adapter is not None:
-                found[prefix] = (adapter, len(adapter.blocks(sub)))
+        subs = dict(module.named_modules())
+        found = {
+            prefix: (adapter, len(adapter.blocks(subs[prefix[:-1]]
+                                                 if prefix else module)))
+            for prefix, adapter in find_backbones(module).items()
+        }
         if not found:
             names = [n for n, _ in module.named_parameters()]
             raise ValueError(

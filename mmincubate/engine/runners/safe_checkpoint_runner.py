@@ -15,6 +15,7 @@ from mmengine.dist import master_only
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 
+from mmincubate.models.adapters import freeze_never_used
 from mmincubate.registry import RUNNERS
 from mmincubate.utils.checkpoint import (CHECKPOINT_READ_ERRORS,
                                          get_state_dict,
@@ -53,6 +54,12 @@ class SafeCheckpointRunner(Runner):
 
     def wrap_model(self, model_wrapper_cfg: Optional[dict],
                    model: torch.nn.Module):
+        # DDP wraps exactly what trains: parameters a backbone never uses
+        # (mmpretrain 1.2.0 DeiT3's ln2) would get no gradient
+        frozen = freeze_never_used(model)
+        if frozen:
+            self.logger.info(f'Froze {frozen} backbone parameters that the '
+                             'forward never uses.')
         if self.distributed and not torch.cuda.is_available():
             model_wrapper_cfg = dict(model_wrapper_cfg or {})
             model_wrapper_cfg.setdefault('type', 'MMDistributedDataParallel')

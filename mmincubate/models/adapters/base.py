@@ -1,6 +1,6 @@
 """The contract between Deep Incubation and a block-structured backbone."""
 from abc import ABCMeta, abstractmethod
-from typing import Any, Optional, Tuple, Type
+from typing import Any, Dict, Optional, Tuple, Type
 
 import torch
 from torch import nn
@@ -80,6 +80,12 @@ class IncubationAdapter(metaclass=ABCMeta):
         """What a backbone parameter or buffer belongs to: ``(EMBED, None)``,
         ``(BLOCK, index)`` or ``(FINAL, None)``."""
 
+    def never_used(self, key: str) -> bool:
+        """Whether the backbone's forward never uses this parameter (it
+        gets no gradient; :func:`freeze_never_used` freezes it so DDP wraps
+        only what trains)."""
+        return False
+
     def layer_id(self, key: str, num_blocks: int) -> int:
         """Layer-decay depth: 0 the embedding, N + 1 block N, L + 1 the
         final norm."""
@@ -154,3 +160,32 @@ def adapter_for(backbone: nn.Module) -> IncubationAdapter:
             'IncubationAdapter subclass for it (see '
             'mmincubate/models/adapters/base.py) and set model.adapter.')
     return adapter
+
+
+def find_backbones(module: nn.Module) -> Dict[str, IncubationAdapter]:
+    """Every backbone inside ``module`` that an adapter handles, by its name
+    prefix (``''`` when ``module`` is one, ``'target.backbone.'``, ...);
+    what is inside a backbone is not searched again."""
+    found: Dict[str, IncubationAdapter] = {}
+    for name, sub in module.named_modules():
+        prefix = f'{name}.' if name else ''
+        if any(prefix.startswith(p) for p in found):
+            continue
+        adapter = find_adapter(sub)
+        if adapter is not None:
+            found[prefix] = adapter
+    return found
+
+
+def freeze_never_used(module: nn.Module) -> int:
+    """Freeze the parameters that backbones in ``module`` never use (see
+    :meth:`IncubationAdapter.never_used`); returns how many."""
+    backbones = find_backbones(module)
+    frozen = 0
+    for name, param in module.named_parameters():
+        for prefix, adapter in backbones.items():
+            if name.startswith(prefix) and param.requires_grad and \
+                    adapter.never_used(name[len(prefix):]):
+                param.requires_grad_(False)
+                frozen += 1
+    return frozen

@@ -5,6 +5,7 @@ import torch
 from torch import nn
 
 from mmincubate.registry import INCUBATION_ADAPTERS
+from .base import BLOCK
 from .vit_adapter import MMPretrainViTAdapter
 
 
@@ -13,7 +14,9 @@ class MMPretrainDeiT3Adapter(MMPretrainViTAdapter):
     """mmpretrain ``DeiT3``: the names, configs and final norm of its parent
     ``VisionTransformer``, but another embedding: the position embedding
     covers the patches only and the cls token is put in front after it;
-    there is no ``pre_norm``.
+    there is no ``pre_norm``. mmpretrain 1.2.0's DeiT3 layer applies
+    ``ln1`` before both its attention and its FFN, so every block's ``ln2``
+    is never used (:meth:`never_used`: frozen, not wrapped by DDP).
 
     Example:
         >>> model = dict(type='DeepIncubation', target=dict(
@@ -40,3 +43,7 @@ class MMPretrainDeiT3Adapter(MMPretrainViTAdapter):
             cls_token = backbone.cls_token.expand(x.shape[0], -1, -1)
             x = torch.cat((cls_token, x), dim=1)
         return x, patch_resolution
+
+    def never_used(self, key: str) -> bool:
+        part, _ = self.part_of(key)
+        return part == BLOCK and '.ln2.' in key
