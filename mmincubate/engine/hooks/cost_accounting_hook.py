@@ -42,8 +42,8 @@ class CostAccountingHook(Hook):
     accuracy-vs-cost curve comes from one run. ``summary.json`` (rewritten
     at every validation and at the end) holds the latest metrics per
     validation tag (from IncubationLoop's ``after_incubation_val`` events;
-    under another loop the last validation, as ``final``), ``cost`` (stages and total), ``evaluations`` and
-    ``finished``. The state goes into every checkpoint, so ``--resume``
+    under another loop the last validation, as ``final``), ``cost`` (stages
+    and total), ``evaluations`` and ``finished``. The state goes into every checkpoint, so ``--resume``
     continues the sums; time lost to a crash after the last checkpoint is
     not counted again.
 
@@ -87,6 +87,12 @@ class CostAccountingHook(Hook):
         """IncubationLoop validated the model behind ``tag``."""
         self.phase_metrics[tag] = dict(metrics)
         self._write_summary(runner)
+
+    @property
+    def _under_incubation_loop(self) -> bool:
+        """Whether IncubationLoop announced a stage (its events tag the
+        metrics and write summary.json after each validation)."""
+        return self._stage[0] != 'train'
 
     def _stage_record(self) -> dict:
         name, phase, modules = self._stage
@@ -173,7 +179,8 @@ class CostAccountingHook(Hook):
                 'cost/gpu_seconds': totals['gpu_seconds']
             },
             step=runner.iter)
-        self._write_summary(runner)
+        if not self._under_incubation_loop:  # else after_incubation_val
+            self._write_summary(runner)
 
     def after_train(self, runner) -> None:
         if (self.validate_last and runner._val_loop is not None
@@ -196,7 +203,7 @@ class CostAccountingHook(Hook):
         self._write_summary(runner)
 
     def summary(self, runner) -> dict:
-        if self._stage[0] != 'train':  # under IncubationLoop
+        if self._under_incubation_loop:
             summary = copy.deepcopy(self.phase_metrics)
         elif self.evaluations:
             summary = dict(final=dict(self.evaluations[-1]['metrics']))
