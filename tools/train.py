@@ -1,6 +1,7 @@
 """Train with an mmincubate, mmpretrain, mmdet or mmseg config.
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [PATH]] [--amp]
+                          [--amp-dtype bfloat16|float16]
                           [--phases meta,incubate,finetune] [--modules 0,2]
                           [--cfg-options key=value ...] [--launcher pytorch]
                           [--dry-run]
@@ -42,7 +43,17 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='resume from the given checkpoint, or, without a path, from the '
         'latest checkpoint in the work_dir')
     parser.add_argument(
-        '--amp', action='store_true', help='enable automatic mixed precision')
+        '--amp',
+        action='store_true',
+        help='automatic mixed precision: bf16 autocast by default (no loss '
+        'scaler; CPU and GPU), see --amp-dtype; a config that already sets '
+        'AmpOptimWrapper keeps it')
+    parser.add_argument(
+        '--amp-dtype',
+        choices=['bfloat16', 'float16'],
+        default='bfloat16',
+        help="--amp's dtype: bfloat16 (BF16AutocastOptimWrapper) or float16 "
+        "(mmengine's AmpOptimWrapper with a dynamic loss scale, GPU only)")
     parser.add_argument(
         '--no-validate',
         action='store_true',
@@ -93,6 +104,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return args
 
 
+# optimizer wrappers that already run mixed precision: --amp keeps them
+AMP_WRAPPERS = ('AmpOptimWrapper', 'mmengine.AmpOptimWrapper',
+                'BF16AutocastOptimWrapper', 'mmincubate.BF16AutocastOptimWrapper')
+
+
 def _set_dataloader_flag(cfg: Config, key: str, value: bool) -> None:
     for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         if cfg.get(name) is not None:
@@ -108,11 +124,16 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
 
+    if args.amp_dtype != 'bfloat16' and not args.amp:
+        raise ValueError('--amp-dtype only applies with --amp; add --amp.')
     if args.amp and cfg.get('optim_wrapper') is not None:
         optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-        if optim_wrapper not in ('AmpOptimWrapper', 'mmengine.AmpOptimWrapper'):
-            cfg.optim_wrapper.type = 'AmpOptimWrapper'
-            cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        if optim_wrapper not in AMP_WRAPPERS:
+            if args.amp_dtype == 'bfloat16':
+                cfg.optim_wrapper.type = 'BF16AutocastOptimWrapper'
+            else:
+                cfg.optim_wrapper.type = 'AmpOptimWrapper'
+                cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
 
     if args.resume == 'auto':
         cfg.resume = True
