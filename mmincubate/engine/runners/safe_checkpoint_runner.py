@@ -13,6 +13,7 @@ import torch
 import torch.distributed as torch_dist
 from mmengine.dist import master_only
 from mmengine.logging import print_log
+from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 from mmincubate.models.adapters import freeze_never_used
@@ -26,7 +27,7 @@ from mmincubate.utils.checkpoint import (CHECKPOINT_READ_ERRORS,
 
 @RUNNERS.register_module()
 class SafeCheckpointRunner(Runner):
-    """mmengine's Runner with four checkpoint and launch fixes.
+    """mmengine's Runner with checkpoint, launch and compile fixes.
 
     - Resume and ``load_from`` work on torch >= 2.6 (weights-only loading):
       exactly mmengine's own checkpoint types are trusted while reading, and a
@@ -37,6 +38,10 @@ class SafeCheckpointRunner(Runner):
       an interrupted save never leaves a half-written ``epoch_N.pth``.
     - Distributed runs work on a CPU-only machine: gloo is chosen when CUDA is
       unavailable and DDP is built without ``device_ids``.
+    - ``compile=True`` (or a dict of ``torch.compile`` arguments) compiles a
+      model that offers ``compile_blocks`` (:class:`DeepIncubation`) block by
+      block instead of its whole ``train_step``: the trainable set changes
+      between phases and the hybrids are composed in Python.
 
     Example:
         >>> # in a config (the default in configs/_base_/default_runtime.py)
@@ -51,6 +56,17 @@ class SafeCheckpointRunner(Runner):
                 export_slurm_rendezvous()
             torch_dist.init_process_group(backend='gloo')
         super().setup_env(env_cfg)
+
+    def _maybe_compile(self, target: str) -> None:
+        compile_cfg = self.cfg.get('compile', None)
+        model = self.model.module if is_model_wrapper(self.model) \
+            else self.model
+        if not compile_cfg or not hasattr(model, 'compile_blocks'):
+            return super()._maybe_compile(target)
+        kwargs = {} if compile_cfg is True else dict(compile_cfg)
+        count = model.compile_blocks(**kwargs)
+        self.logger.info(f'Compiled {count} blocks one by one; every phase '
+                         'compiles its variants in its first iterations.')
 
     def wrap_model(self, model_wrapper_cfg: Optional[dict],
                    model: torch.nn.Module):

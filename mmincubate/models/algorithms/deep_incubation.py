@@ -11,6 +11,7 @@ from torch import nn
 from mmincubate.registry import INCUBATION_ADAPTERS, MODELS
 from mmincubate.utils.state_dict import load_state_dict_strict
 from ..adapters import BLOCK, FINAL, adapter_for
+from .block_runtime import checkpoint_blocks, compile_blocks
 from .module_split import (DEFAULT_NUM_MODULES, PHASES, EvalTarget,
                            check_module_indices, module_key, split_depth)
 
@@ -51,6 +52,9 @@ class DeepIncubation(BaseModel):
         adapter: the adapter config; by default the registered adapter of
             the target's backbone class.
         data_preprocessor: defaults to the target's.
+        with_cp: recompute the target blocks' activations in the backward
+            pass instead of storing them (incubation and fine-tuning; the
+            same loss and gradients, less memory, about one more forward).
 
     Example:
         >>> model = dict(
@@ -71,6 +75,7 @@ class DeepIncubation(BaseModel):
                  target_checkpoint: Optional[str] = None,
                  adapter: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
+                 with_cp: bool = False,
                  init_cfg: Optional[dict] = None):
         target_cfg = copy.deepcopy(dict(target))
         if data_preprocessor is not None:
@@ -114,6 +119,9 @@ class DeepIncubation(BaseModel):
         self.active_modules: Tuple[int, ...] = ()
         self.drop_path_rate = 0.0
         self._eval_target: EvalTarget = 'target'
+        self.with_cp = bool(with_cp)
+        if self.with_cp:
+            checkpoint_blocks(self._blocks(self.target))
 
     def _backbone(self, classifier: nn.Module) -> nn.Module:
         return self.adapter.backbone_of(classifier)
@@ -199,6 +207,14 @@ class DeepIncubation(BaseModel):
         """Drop-path rates of hybrid ``index``, spaced over its depth."""
         depth = self.num_modules - 1 + self.module_depths[index]
         return np.linspace(0, self.drop_path_rate, depth)
+
+    def compile_blocks(self, **compile_kwargs) -> int:
+        """``torch.compile`` every target and meta block (regional: what
+        composes the hybrids stays eager); each phase compiles its own
+        variants on first use. The runner calls it for ``compile=True`` in a
+        config; returns the number of compiled blocks."""
+        return compile_blocks([*self._blocks(self.target),
+                               *self._blocks(self.meta)], **compile_kwargs)
 
     def trainable_names(self) -> List[str]:
         return [n for n, p in self.named_parameters() if p.requires_grad]
