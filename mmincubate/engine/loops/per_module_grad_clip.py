@@ -29,18 +29,20 @@ class PerModuleGradClip:
 
     def __call__(self, params: Iterable[torch.nn.Parameter], **kwargs):
         selected = {id(p) for p in params}
-        norms = []
-        hub = MessageHub.get_current_instance()
+        norms: Dict[int, torch.Tensor] = {}
         for index, module_params in self.module_params.items():
             group = [p for p in module_params if id(p) in selected]
             if not group:
                 continue
             norm = self.clip_func(group, **kwargs)
             if norm is not None:
-                norms.append(norm)
-                hub.update_scalar(f'train/{module_key("grad_norm", index)}',
-                                  float(norm))
+                norms[index] = torch.as_tensor(norm)
         if not norms:
             return None
+        stacked = torch.stack(list(norms.values()))
+        # one host synchronisation for all K norms, not one per module
+        hub = MessageHub.get_current_instance()
+        for index, value in zip(norms, stacked.tolist()):
+            hub.update_scalar(f'train/{module_key("grad_norm", index)}', value)
         # what OptimWrapper logs as train/grad_norm: the largest module norm
-        return torch.stack([torch.as_tensor(n) for n in norms]).max()
+        return stacked.max()
