@@ -28,6 +28,9 @@ test_pipeline = [
 ]
 
 train_dataloader = dict(
+    # one stacked uint8 batch: the data preprocessor moves, converts and
+    # normalises it in one go, not image by image (the same numbers)
+    collate_fn=dict(type='default_collate'),
     batch_size=128,
     num_workers=2,
     persistent_workers=True,

@@ -11,6 +11,9 @@ train_pipeline = [
 test_pipeline = [dict(type='PackInputs')]
 
 train_dataloader = dict(
+    # one stacked uint8 batch: the data preprocessor moves, converts and
+    # normalises it in one go, not image by image (the same numbers)
+    collate_fn=dict(type='default_collate'),
     batch_size=64,
     num_workers=0,
     dataset=dict(type=dataset_type, split='train', pipeline=train_pipeline),
