@@ -114,6 +114,10 @@ def plan(text: str) -> List[tuple]:
                               'tools/dataset_converters/',
                               'tools/analysis_tools/plot_cost_accuracy')):
             return [('run', text)]
+        if script == 'tools/analysis_tools/benchmark_incubation.py':
+            # the step-cost benchmark in the README's bash blocks: CPU-sized
+            assert on_cpu, f'a step-cost benchmark on a CPU config: {text}'
+            return [('run', text)]
         if script == 'tools/run_benchmark.py':
             # the benchmarks' arms are CPU configs, shrunk in the sandbox
             assert on_cpu, f'a benchmark on a CPU config only: {text}'

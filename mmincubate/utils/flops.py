@@ -10,7 +10,7 @@ attention counts on every device. Element-wise work (norms, activations, the
 optimizer step) is not counted: these are the FLOPs of the matrix products,
 the figure model-FLOP utilisation uses. A multiply-add counts as 2.
 """
-from typing import Optional
+from typing import Dict, Optional
 
 import torch
 from torch.utils import flop_counter
@@ -64,6 +64,9 @@ class StepFlopCounter:
 
     def __init__(self) -> None:
         self._mode: Optional[FlopCounterMode] = None
+        #: FLOPs per operator name of the last counted span (e.g.
+        #: ``'aten.mm'``), filled by :meth:`stop`
+        self.op_flops: Dict[str, int] = {}
 
     @property
     def running(self) -> bool:
@@ -81,6 +84,10 @@ class StepFlopCounter:
             raise RuntimeError('StepFlopCounter.stop() without start().')
         mode, self._mode = self._mode, None
         mode.__exit__(None, None, None)
+        self.op_flops = {
+            str(op): int(count)
+            for op, count in mode.get_flop_counts().get('Global', {}).items()
+        }
         return int(mode.get_total_flops())
 
 

@@ -1,27 +1,48 @@
-"""Measure time per iteration and peak GPU memory of every Deep Incubation
-phase (and of the transfer backbones) with the shipped configs' models.
+"""Step cost of every Deep Incubation mode against its FLOP share, on CPU
+or GPU, with synthetic tensors or the real data pipeline.
 
-    python tools/analysis_tools/benchmark_incubation.py --arch b l h \
-        --batch 128 --iters 10 [--transfer] [--json OUT.json]
+    python tools/analysis_tools/benchmark_incubation.py \
+        [--config configs/incubate/vit_b_k4.py] [--cfg-options k=v ...] \
+        [--batch 128] [--iters 10] [--warmup 3] [--modes e2e meta ...] \
+        [--data [DATA_CONFIG]] [--data-options k=v ...] [--amp] \
+        [--with-cp] [--compile] [--clip-grad 1.0] [--json OUT.json] \
+        [--transfer]
 
-Per arch (configs/incubate/vit_{arch}_k4.py's model) it runs real
-``train_step``s (data preprocessor, Mixup/CutMix, bf16 autocast, AdamW) on
-random uint8 images for: the meta model; incubation of all K modules in
-parallel (one step trains every module); incubation of each module alone
-(the sequential mode); fine-tuning of the assembled target. It prints the
-median seconds per iteration, images/s and the peak allocated memory, and
-checks the efficiency claims on the way: after a step no meta parameter
-holds a gradient and the meta prefix left no autograd graph. ``--transfer``
-adds PlainViT + SimpleFeaturePyramid (Mask R-CNN's backbone and neck) at
-1024x1024, forward and backward, with and without activation checkpointing.
-Needs a CUDA GPU; figures are printed, nothing is asserted about speed.
+Modes (``mmincubate.benchmark.step_modes``): ``plain`` (a plain PyTorch
+loop over the target), ``e2e``, ``meta``, ``module0`` .. ``module{K-1}``
+(one module alone), ``all`` (all K modules in one step) and ``upstream0``
+.. (one module, the meta blocks behind it also computing weight
+gradients). Every mode runs in a fresh process: real ``train_step``s with
+AdamW (the same arguments in the plain loop) on the config's model, drop
+path 0.1, its batch augments removed and its loss plain cross entropy
+unless ``--batch-augments``. Printed per mode: median time per step (the
+batch fetch included), images/s, measured FLOPs (forward and backward
+matrix products), time and FLOPs as shares of E2E and their ratio, peak
+memory (GPU: allocated; CPU: resident) and the step's part of it (above the
+weights resident before the first step) against E2E's, the optimizer
+step's share, TFLOP/s and, with ``--peak-tflops`` (default on an H100 or
+H200: 790), model FLOP utilisation; then the sequential and upstream sums,
+all-K speedups, the framework overhead, the attention kernels, with
+``--data`` the pipeline's CPU time per batch, and a MET / MISSED line per
+target. A mode's time share of E2E is measured against E2E steps taken in
+turn in the mode's process (the load of a shared machine cancels). Nothing
+is asserted about speed.
+
+``--data`` takes the dataloader of a config (default: ``--config``'s own)
+with its transforms and workers, the batch size set to ``--batch``.
+``--transfer`` (GPU) adds PlainViT + SimpleFeaturePyramid at 1024x1024.
 """
 import argparse
+import copy
 import json
+import os
 import os.path as osp
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
+import warnings
 from typing import Callable, Dict, List
 
 import torch
@@ -29,6 +50,13 @@ import torch
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
+
+# mmengine's import of pkg_resources warns in every process
+PKG_RESOURCES_WARNING = 'pkg_resources is deprecated'
+warnings.filterwarnings('ignore', PKG_RESOURCES_WARNING, UserWarning)
+DEFAULT_CONFIG = 'configs/incubate/vit_b_k4.py'
+# sustained bf16 matrix throughput of an H100 / H200 (TFLOP/s)
+HOPPER_PEAK_TFLOPS = 790.0
 
 
 def _timed(step: Callable[[], None], iters: int, warmup: int) -> Dict:
@@ -44,80 +72,6 @@ def _timed(step: Callable[[], None], iters: int, warmup: int) -> Dict:
         times.append(time.perf_counter() - start)
     return dict(sec_per_iter=statistics.median(times),
                 peak_mem_gib=torch.cuda.max_memory_allocated() / 2**30)
-
-
-def _batch(batch: int, num_classes: int, size: int = 224) -> dict:
-    from mmpretrain.structures import DataSample
-    inputs = torch.randint(0, 256, (batch, 3, size, size), dtype=torch.uint8)
-    samples = [
-        DataSample().set_gt_label(int(i) % num_classes)
-        for i in range(batch)
-    ]
-    return dict(inputs=list(inputs), data_samples=samples)
-
-
-def _optim_wrapper(model: torch.nn.Module):
-    from mmengine.optim import AmpOptimWrapper
-    params = [p for p in model.parameters() if p.requires_grad]
-    return AmpOptimWrapper(
-        optimizer=torch.optim.AdamW(params, lr=1e-4, weight_decay=0.05),
-        dtype='bfloat16')
-
-
-def bench_arch(arch: str, batch: int, iters: int, warmup: int) -> List[Dict]:
-    from mmengine.config import Config
-    from mmengine.registry import init_default_scope
-
-    from mmincubate.registry import MODELS
-    init_default_scope('mmincubate')
-    cfg = Config.fromfile(osp.join(ROOT, f'configs/incubate/vit_{arch}_k4.py'))
-    model = MODELS.build(cfg.model).cuda()
-    model.init_weights()
-    data = _batch(batch, cfg.model.target.head.num_classes)
-    k = model.num_modules
-    runs = [('meta', dict(phase='meta')),
-            (f'incubate all {k} (parallel)',
-             dict(phase='incubate', modules=range(k), drop_path_rate=0.1))]
-    runs += [(f'incubate module {i} alone',
-              dict(phase='incubate', modules=[i], drop_path_rate=0.1))
-             for i in range(k)]
-    runs.append(('finetune', dict(phase='finetune', drop_path_rate=0.1)))
-    results = []
-    for name, phase in runs:
-        model.set_phase(**phase)
-        model.train()
-        wrapper = _optim_wrapper(model)
-
-        def step() -> None:
-            model.train_step(data, wrapper)
-
-        try:
-            row = _timed(step, iters, warmup)
-        except torch.OutOfMemoryError:
-            row = dict(sec_per_iter=float('nan'), peak_mem_gib=float('nan'),
-                       note='out of memory')
-        if phase['phase'] == 'incubate':
-            stray = [n for n, p in model.meta.named_parameters()
-                     if p.grad is not None]
-            assert not stray, f'meta parameters hold .grad: {stray[:3]}'
-            row['meta_params_with_grad'] = 0
-        trainable = sum(p.numel() for p in model.parameters()
-                        if p.requires_grad)
-        row.update(arch=f'ViT-{arch.upper()}', run=name, batch=batch,
-                   trainable_m=trainable / 1e6,
-                   img_per_s=batch / row['sec_per_iter'])
-        results.append(row)
-        print(f"ViT-{arch.upper()} {name:28s} batch {batch:4d}  "
-              f"{row['sec_per_iter'] * 1e3:8.1f} ms/iter  "
-              f"{row['img_per_s']:7.0f} img/s  "
-              f"peak {row['peak_mem_gib']:6.1f} GiB  "
-              f"trainable {trainable / 1e6:6.1f}M", flush=True)
-        wrapper.optimizer.zero_grad(set_to_none=True)
-        del wrapper
-        torch.cuda.empty_cache()
-    del model
-    torch.cuda.empty_cache()
-    return results
 
 
 def bench_transfer(arch: str, batch: int, iters: int,
@@ -169,37 +123,255 @@ def bench_transfer(arch: str, batch: int, iters: int,
     return results
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--arch', nargs='+', default=['b', 'l', 'h'],
-                        choices=['b', 'l', 'h'])
-    parser.add_argument('--batch', type=int, default=128,
-                        help='images per GPU per iteration')
-    parser.add_argument('--iters', type=int, default=10)
-    parser.add_argument('--warmup', type=int, default=3)
-    parser.add_argument('--transfer', action='store_true')
-    parser.add_argument('--transfer-batch', type=int, default=2)
-    parser.add_argument('--skip-incubation', action='store_true')
-    parser.add_argument('--json', help='also write the figures here')
-    args = parser.parse_args()
-    if not torch.cuda.is_available():
-        parser.error('a CUDA GPU is needed for this benchmark.')
-    torch.backends.cuda.matmul.allow_tf32 = True
-    torch.backends.cudnn.allow_tf32 = True
+def _model_cfg(args):
+    from mmengine.config import Config
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    model = cfg.model
+    if model.get('type') != 'DeepIncubation':
+        raise ValueError(
+            f'{args.config} is not a Deep Incubation config (model.type '
+            f'{model.get("type")!r}); pass one such as {DEFAULT_CONFIG}.')
+    if not args.batch_augments:
+        model.target.train_cfg = None
+        model.target.head.loss = dict(type='CrossEntropyLoss')
+    if args.with_cp:
+        model.with_cp = True
+    return cfg
+
+
+def _loader_cfg(args, cfg) -> dict:
+    """``--data``'s train_dataloader with ``--batch`` images per batch."""
+    from mmengine.config import Config
+    data_cfg = cfg if args.data == 'SAME' else Config.fromfile(args.data)
+    if args.data_options:
+        data_cfg.merge_from_dict(args.data_options)
+    loader_cfg = copy.deepcopy(data_cfg.train_dataloader)
+    loader_cfg['batch_size'] = args.batch
+    return loader_cfg
+
+
+def _data_cost(args, cfg, num_modules: int) -> dict:
+    """The data pipeline's CPU seconds per batch, and what they add up to
+    per step of all K modules: once in one job, K times in K jobs."""
+    from mmengine.registry import init_default_scope
+
+    from mmincubate.benchmark.step_measure import data_seconds_per_batch
+    init_default_scope(cfg.get('default_scope', 'mmincubate'))
+    seconds = data_seconds_per_batch(_loader_cfg(args, cfg))
+    print(f'data pipeline: {seconds * 1e3:.1f} CPU ms per batch of '
+          f'{args.batch} (in the main process, no workers): one job of all '
+          f'{num_modules} modules pays it once per step, {num_modules} '
+          f'single-module jobs {num_modules} times; the workers hide it '
+          'only where spare cores run them')
+    return dict(data_sec_per_batch=seconds)
+
+
+def _batches(args, cfg, model):
+    """The data of every step: the real dataloader or one fixed batch."""
+    from mmengine.registry import FUNCTIONS
+    from mmengine.runner import Runner
+
+    from mmincubate.benchmark.step_measure import (loader_batches,
+                                                   synthetic_batches)
+    if args.data is not None:
+        return loader_batches(Runner.build_dataloader(
+            _loader_cfg(args, cfg), seed=0))
+    collate_cfg = dict(cfg.get('train_dataloader', {}).get(
+        'collate_fn', dict(type='pseudo_collate')))
+    collate = FUNCTIONS.get(collate_cfg.pop('type'))
+    backbone = cfg.model.target.backbone
+    size = backbone.get('img_size', 224)
+    size = size[0] if isinstance(size, (list, tuple)) else size
+    return synthetic_batches(args.batch, model.target.head.num_classes, size,
+                             lambda samples: collate(samples, **collate_cfg),
+                             channels=backbone.get('in_channels', 3))
+
+
+def run_worker(args) -> dict:
+    """Measure ``args.worker_mode`` in this process."""
     from mmengine.logging import MMLogger
+    from mmengine.registry import init_default_scope
+
+    from mmincubate.benchmark.step_measure import measure_mode
+    from mmincubate.benchmark.step_modes import expand_modes
+    from mmincubate.registry import MODELS
     MMLogger.get_instance('mmengine', log_level='WARNING')
-    print(f'{torch.cuda.get_device_name()}, torch {torch.__version__}',
-          flush=True)
-    results = []
-    for arch in args.arch:
-        if not args.skip_incubation:
-            results += bench_arch(arch, args.batch, args.iters, args.warmup)
-        if args.transfer:
-            results += bench_transfer(arch, args.transfer_batch, args.iters,
-                                      args.warmup)
+    torch.manual_seed(0)
+    cfg = _model_cfg(args)
+    init_default_scope(cfg.get('default_scope', 'mmincubate'))
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    model.to(args.device)
+    if args.compile:
+        model.compile_blocks()
+    batches = _batches(args, cfg, model)
+    optimizer_cfg = dict(lr=1e-4, weight_decay=0.05)
+    if args.optimizer_impl != 'default':
+        optimizer_cfg[args.optimizer_impl] = True
+    measured = expand_modes(args.modes, model.num_modules)
+    result = measure_mode(model, args.worker_mode, batches, args.iters,
+                          args.warmup, drop_path_rate=args.drop_path,
+                          optimizer_cfg=optimizer_cfg, amp=args.amp,
+                          clip_grad=args.clip_grad,
+                          reference='e2e' if 'e2e' in measured else None)
+    result['num_modules'] = model.num_modules
+    return result
+
+
+def run_modes(args, argv: List[str]) -> Dict[str, dict]:
+    """Every mode in its own process (its own peak memory), the modes in
+    turn ``--repeats`` times."""
+    from mmincubate.benchmark.step_modes import expand_modes
+    cfg = _model_cfg(args)
+    k = cfg.model.get('num_modules') or 4
+    if cfg.model.get('module_depths'):
+        k = len(cfg.model.module_depths)
+    modes = expand_modes(args.modes, k)
+    rounds: Dict[str, List[dict]] = {mode: [] for mode in modes}
+    with tempfile.TemporaryDirectory() as tmp:
+        for round_index in range(args.repeats):
+            for mode in modes:
+                out = osp.join(tmp, f'{mode}_{round_index}.json')
+                rounds[mode].append(_run_worker_process(argv, mode, out))
+                r = rounds[mode][-1]
+                print(f'{mode:10s} {r["sec_per_step"] * 1e3:9.1f} ms/step  '
+                      f'{r["flops"] / 1e9:9.1f} GFLOP  peak '
+                      f'{r["peak_bytes"] / 2**20:7.0f} MiB', flush=True)
+    # each mode's fastest round (the least disturbed by other load)
+    results = {}
+    for mode, runs in rounds.items():
+        best = dict(min(runs, key=lambda r: r['sec_per_step']))
+        best['rounds_sec_per_step'] = [r['sec_per_step'] for r in runs]
+        results[mode] = best
+    return results
+
+
+def _run_worker_process(argv: List[str], mode: str, out: str) -> dict:
+    command = [sys.executable, osp.abspath(__file__), *argv,
+               '--worker-mode', mode, '--worker-out', out]
+    env = dict(os.environ, PYTHONWARNINGS=os.environ.get(
+        'PYTHONWARNINGS', f'ignore:{PKG_RESOURCES_WARNING}:UserWarning'))
+    done = subprocess.run(command, cwd=os.getcwd(), env=env)
+    if done.returncode != 0:
+        raise SystemExit(f'mode {mode} failed (exit code {done.returncode}); '
+                         'see above.')
+    with open(out) as f:
+        return json.load(f)
+
+
+def parse_args(argv: List[str]) -> argparse.Namespace:
+    from mmincubate.utils.cfg_options import LiteralDictAction
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--config', default=DEFAULT_CONFIG,
+                        help='a Deep Incubation config (its model)')
+    parser.add_argument('--cfg-options', nargs='+', action=LiteralDictAction,
+                        help="override the config's settings, key=value")
+    parser.add_argument('--batch', type=int, default=128,
+                        help='images per step')
+    parser.add_argument('--iters', type=int, default=10,
+                        help='timed steps per mode (the median is printed)')
+    parser.add_argument('--warmup', type=int, default=3)
+    parser.add_argument('--repeats', type=int, default=1,
+                        help='rounds over all modes, one process each; a '
+                        "mode's figure is its fastest round (on a shared "
+                        'machine other load slows some rounds)')
+    parser.add_argument('--modes', nargs='+',
+                        default=['plain', 'e2e', 'meta', 'modules', 'all',
+                                 'upstream'],
+                        help='modes to measure; "modules" and "upstream" '
+                        'stand for all K of them')
+    parser.add_argument('--data', nargs='?', const='SAME',
+                        help="the real data pipeline: a config's "
+                        'train_dataloader (no value: --config\'s own)')
+    parser.add_argument('--data-options', nargs='+',
+                        action=LiteralDictAction,
+                        help="override the data config's settings")
+    parser.add_argument('--device',
+                        default='cuda' if torch.cuda.is_available()
+                        else 'cpu')
+    parser.add_argument('--amp', action='store_true',
+                        help='bf16 autocast (BF16AutocastOptimWrapper)')
+    parser.add_argument('--with-cp', action='store_true',
+                        help='activation checkpointing of the target blocks')
+    parser.add_argument('--compile', action='store_true',
+                        help='torch.compile every block (compile_blocks)')
+    parser.add_argument('--optimizer-impl',
+                        choices=['default', 'foreach', 'fused'],
+                        default='default', help="AdamW's implementation")
+    parser.add_argument('--clip-grad', type=float, default=0.0,
+                        help='gradient clip max norm (per module for all)')
+    parser.add_argument('--drop-path', type=float, default=0.1)
+    parser.add_argument('--batch-augments', action='store_true',
+                        help="keep the config's Mixup/CutMix and loss")
+    parser.add_argument('--peak-tflops', type=float,
+                        help='the device\'s peak TFLOP/s for model FLOP '
+                        'utilisation (default 790 on an H100/H200)')
+    parser.add_argument('--json', help='also write the figures here')
+    parser.add_argument('--transfer', action='store_true',
+                        help='(GPU) also PlainViT + SFP at 1024x1024')
+    parser.add_argument('--transfer-arch', nargs='+', default=['b'],
+                        choices=['b', 'l', 'h'])
+    parser.add_argument('--transfer-batch', type=int, default=2)
+    parser.add_argument('--worker-mode', help=argparse.SUPPRESS)
+    parser.add_argument('--worker-out', help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def _peak_tflops(args) -> float:
+    if args.peak_tflops:
+        return args.peak_tflops
+    if args.device.startswith('cuda'):
+        name = torch.cuda.get_device_name()
+        if 'H100' in name or 'H200' in name:
+            return HOPPER_PEAK_TFLOPS
+    return 0.0
+
+
+def _data_name(args) -> str:
+    if args.data is None:
+        return 'synthetic tensors'
+    config = args.config if args.data == 'SAME' else args.data
+    return f"data: {config}'s train_dataloader"
+
+
+def main(argv: List[str] = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    if args.worker_mode:
+        result = run_worker(args)
+        with open(args.worker_out, 'w') as f:
+            json.dump(result, f)
+        return
+    if args.transfer and not args.device.startswith('cuda'):
+        raise SystemExit('--transfer needs a CUDA GPU.')
+    from mmincubate.benchmark.step_report import derive, summary, table
+    device = torch.cuda.get_device_name() \
+        if args.device.startswith('cuda') else \
+        f'CPU, {torch.get_num_threads()} threads'
+    print(f'{device}, torch {torch.__version__}; {args.config}, batch '
+          f'{args.batch}, {args.iters} steps after {args.warmup} warm-up, '
+          f'{_data_name(args)}'
+          f'{", bf16" if args.amp else ""}'
+          f'{", with_cp" if args.with_cp else ""}'
+          f'{", compiled" if args.compile else ""}', flush=True)
+    results = run_modes(args, argv)
+    k = next(iter(results.values()))['num_modules']
+    derived = derive(results, args.batch, k, _peak_tflops(args) or None)
+    print(table(derived, list(results)))
+    print(summary(derived, args.data is not None, k))
+    if args.data is not None:
+        derived['run'].update(_data_cost(args, _model_cfg(args), k))
+    transfer = []
+    if args.transfer:
+        for arch in args.transfer_arch:
+            transfer += bench_transfer(arch, args.transfer_batch, args.iters,
+                                       args.warmup)
     if args.json:
         with open(args.json, 'w') as f:
-            json.dump(results, f, indent=1)
+            json.dump(dict(results=results, derived=derived,
+                           transfer=transfer, argv=argv), f, indent=1)
 
 
 if __name__ == '__main__':

@@ -1,0 +1,156 @@
+"""The step-cost table and the targets, from per-mode measurements
+(:func:`mmincubate.benchmark.step_measure.measure_mode` results).
+
+Time shares (a mode's step time over E2E's) come from steps of the mode
+and of E2E taken in turn in one process where measured, so that the load
+of a shared machine cancels; sums and speedups are formed from them.
+"""
+from typing import Dict, List, Optional, Sequence
+
+MIB = 2**20
+
+
+def _single(results: Dict[str, dict], prefix: str,
+            num_modules: int) -> Optional[List[dict]]:
+    rows = [results.get(f'{prefix}{i}') for i in range(num_modules)]
+    return rows if all(rows) else None
+
+
+def _time_share(result: dict, e2e: dict) -> float:
+    """A mode's time as a share of E2E's: measured against E2E in its own
+    process where available (both under the same load), else from the two
+    processes' medians."""
+    paired = result.get('paired_share')
+    return paired if paired is not None else \
+        result['sec_per_step'] / e2e['sec_per_step']
+
+
+def derive(results: Dict[str, dict], batch: int, num_modules: int,
+           peak_tflops: Optional[float] = None) -> dict:
+    """Per-mode shares and ratios against E2E, and the run-level figures
+    (sequential and upstream sums, the all-K speedups, the overhead)."""
+    e2e = results.get('e2e')
+    rows = {}
+    for mode, r in results.items():
+        row = dict(r, img_per_s=batch / r['sec_per_step'],
+                   step_bytes=r['peak_bytes'] - r['resident_bytes'],
+                   tflops_per_s=r['flops'] / r['sec_per_step'] / 1e12,
+                   optimizer_share=r['optimizer_sec'] / r['sec_per_step'])
+        if peak_tflops:
+            row['mfu'] = row['tflops_per_s'] / peak_tflops
+        if e2e:
+            row['time_share'] = _time_share(r, e2e)
+            row['flop_share'] = r['flops'] / e2e['flops']
+            row['time_over_flop_share'] = row['time_share'] / \
+                row['flop_share']
+            row['memory_share'] = row['step_bytes'] / (
+                e2e['peak_bytes'] - e2e['resident_bytes'])
+        rows[mode] = row
+    run = {}
+    for prefix in ('module', 'upstream'):
+        singles = _single(rows, prefix, num_modules)
+        if singles and 'all' in rows and e2e:
+            shares = sum(r['time_share'] for r in singles)
+            flops = sum(r['flops'] for r in singles)
+            run[prefix] = dict(
+                sec_sum=sum(r['sec_per_step'] for r in singles),
+                share_sum=shares, flops_sum=flops,
+                speedup_of_all=shares / rows['all']['time_share'],
+                flop_ratio=flops / rows['all']['flops'])
+    if e2e and 'plain' in rows:
+        run['overhead'] = 1 / rows['plain']['time_share'] - 1
+    return dict(rows=rows, run=run)
+
+
+def _fmt(value: Optional[float], spec: str) -> str:
+    return format(value, spec) if value is not None else '-'
+
+
+def table(derived: dict, order: Sequence[str]) -> str:
+    """One line per mode."""
+    header = (f'{"mode":10s} {"ms/step":>9s} {"img/s":>8s} {"GFLOP":>9s} '
+              f'{"time/E2E":>8s} {"FLOP/E2E":>8s} {"ratio":>6s} '
+              f'{"peak MiB":>9s} {"step MiB":>9s} {"mem/E2E":>7s} '
+              f'{"optim":>6s} {"TFLOP/s":>8s}')
+    lines = [header]
+    rows = derived['rows']
+    for mode in order:
+        if mode not in rows:
+            continue
+        r = rows[mode]
+        lines.append(
+            f'{mode:10s} {r["sec_per_step"] * 1e3:9.1f} '
+            f'{r["img_per_s"]:8.1f} {r["flops"] / 1e9:9.1f} '
+            f'{_fmt(r.get("time_share"), "8.3f")} '
+            f'{_fmt(r.get("flop_share"), "8.3f")} '
+            f'{_fmt(r.get("time_over_flop_share"), "6.3f")} '
+            f'{r["peak_bytes"] / MIB:9.0f} {r["step_bytes"] / MIB:9.0f} '
+            f'{_fmt(r.get("memory_share"), "7.3f")} '
+            f'{r["optimizer_share"]:6.1%} {r["tflops_per_s"]:8.3f}' +
+            (f'  MFU {r["mfu"]:.1%}' if 'mfu' in r else ''))
+    attention = sorted({r['attention'] for r in rows.values()})
+    lines.append('attention: ' + '; '.join(attention))
+    return '\n'.join(lines)
+
+
+def summary(derived: dict, with_data: bool, num_modules: int) -> str:
+    """The run-level figures and one MET / MISSED line per target."""
+    rows, run = derived['rows'], derived['run']
+    k = num_modules
+    lines = []
+    if 'module' in run:
+        m = run['module']
+        lines.append(
+            f'sequential: {k} single-module steps {m["share_sum"]:.3f}x '
+            f'E2E\'s time ({m["sec_sum"] * 1e3:.1f} ms); all {k} in one step '
+            f'{m["speedup_of_all"]:.3f}x faster '
+            f'(FLOPs {m["flop_ratio"]:.3f}x fewer)')
+    if 'upstream' in run:
+        u = run['upstream']
+        lines.append(
+            f'upstream-style: {k} single-module steps {u["share_sum"]:.3f}x '
+            f'E2E\'s time ({u["sec_sum"] * 1e3:.1f} ms); all {k} in one step '
+            f'{u["speedup_of_all"]:.3f}x faster (FLOPs '
+            f'{u["flop_ratio"]:.3f}x fewer)')
+    if 'overhead' in run:
+        lines.append(f'framework overhead (E2E step over the plain loop): '
+                     f'{run["overhead"]:+.1%}')
+
+    def target(name: str, value: Optional[float], ok: Optional[bool],
+               note: str = '') -> None:
+        if value is None:
+            lines.append(f'target {name}: not measured (mode missing)')
+            return
+        lines.append(f'target {name}: {"MET" if ok else "MISSED"} '
+                     f'({note})')
+
+    ratios = {m: r['time_over_flop_share'] for m, r in rows.items()
+              if 'time_over_flop_share' in r and m != 'e2e'}
+    worst = max(ratios, key=lambda m: abs(ratios[m] - 1)) if ratios else None
+    target('every mode within 10% of its FLOP share',
+           worst and ratios[worst],
+           worst and abs(ratios[worst] - 1) <= 0.10,
+           worst and f'worst {worst} {ratios[worst]:.3f}')
+    up = run.get('upstream')
+    target('all K >= 1.15x upstream-style jobs',
+           up and up['speedup_of_all'],
+           up and up['speedup_of_all'] >= 1.15,
+           up and f'{up["speedup_of_all"]:.3f}x, ' + (
+               'data pipeline included' if with_data else
+               'synthetic tensors: the data pipeline is not counted'))
+    shares = {m: r['memory_share'] for m, r in rows.items()
+              if m.startswith('module') and 'memory_share' in r}
+    most = max(shares, key=shares.get) if shares else None
+    target('one module\'s step memory <= 0.6x E2E',
+           most and shares[most], most and shares[most] <= 0.6,
+           most and f'largest {most} {shares[most]:.3f}')
+    overhead = run.get('overhead')
+    target('framework overhead <= 3%', overhead,
+           overhead is not None and overhead <= 0.03,
+           overhead is not None and f'{overhead:+.1%}')
+    for mode, goal in (('e2e', 0.40), ('all', 0.35)):
+        if mode in rows and 'mfu' in rows[mode]:
+            mfu = rows[mode]['mfu']
+            target(f'{mode} MFU >= {goal:.0%}', mfu, mfu >= goal,
+                   f'{mfu:.1%}')
+    return '\n'.join(lines)

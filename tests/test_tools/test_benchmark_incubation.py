@@ -1,0 +1,164 @@
+"""The step-cost benchmark: its modes train what they claim, the plain loop
+is the same work as the framework's step, the report's arithmetic, and the
+script end to end on the digits config with its real data pipeline."""
+import json
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+import torch
+from mmengine.dataset import pseudo_collate
+
+from mmincubate.benchmark.step_measure import (attention_kernels,
+                                               data_seconds_per_batch,
+                                               measure_mode,
+                                               synthetic_batches)
+from mmincubate.benchmark.step_modes import (all_modes, build_step,
+                                             expand_modes, prepare_mode)
+from mmincubate.benchmark.step_report import derive, summary, table
+from mmincubate.models import DeepIncubation
+from tests.conftest import ROOT, tiny_target
+
+SCRIPT = osp.join(ROOT, 'tools/analysis_tools/benchmark_incubation.py')
+ADAMW = dict(lr=1e-3, weight_decay=0.05)
+
+
+def build():
+    torch.manual_seed(0)
+    model = DeepIncubation(target=tiny_target(depth=8))
+    model.init_weights()
+    return model
+
+
+def batches(n=6):
+    return synthetic_batches(n, 10, 8, pseudo_collate, channels=1)
+
+
+def test_mode_names():
+    assert all_modes(2) == ['plain', 'e2e', 'meta', 'module0', 'module1',
+                            'all', 'upstream0', 'upstream1']
+    assert expand_modes(['e2e', 'modules', 'upstream', 'module1'], 2) == [
+        'e2e', 'module0', 'module1', 'upstream0', 'upstream1']
+    with pytest.raises(ValueError, match='choose from'):
+        expand_modes(['module4'], 4)
+
+
+def test_upstream_mode_computes_and_discards_meta_tail_gradients():
+    model = build()
+    params = prepare_mode(model, 'upstream1', drop_path_rate=0.0)
+    assert {id(p) for p in params['optimized']} == {
+        id(p) for p in model.module_parameters(1)}
+    tail = {id(p) for p in params['discarded']}
+    meta_blocks = model._blocks(model.meta)
+    for j, block in enumerate(meta_blocks):  # blocks 2, 3 behind module 1
+        assert all((id(p) in tail) == (j > 1) for p in block.parameters())
+    head = model.adapter.head_of(model.meta)
+    assert all(id(p) in tail for p in head.parameters())
+    assert not any(id(p) in tail for p in
+                   model.adapter.backbone_of(model.meta).patch_embed
+                   .parameters())
+    step = build_step(model, 'upstream1', params, batches(), ADAMW)
+    seen = []
+    for p in params['discarded']:
+        p.register_hook(lambda grad: seen.append(grad))
+    step()
+    assert len(seen) == len(params['discarded'])  # computed ...
+    assert all(p.grad is None for p in model.meta.parameters())  # dropped
+    # the last module's hybrid ends in the target's own head: no tail
+    assert prepare_mode(model, 'upstream3', 0.0)['discarded'] == []
+
+
+def test_plain_loop_is_the_same_work_as_the_framework_step():
+    after = {}
+    for mode in ('plain', 'e2e'):
+        model = build()
+        params = prepare_mode(model, mode, drop_path_rate=0.0)
+        step = build_step(model, mode, params, batches(), ADAMW)
+        for _ in range(2):
+            step()
+        after[mode] = model.target.state_dict()
+    for key, value in after['e2e'].items():
+        torch.testing.assert_close(after['plain'][key], value, atol=1e-6,
+                                   rtol=0, msg=key)
+
+
+def test_measure_mode_on_cpu():
+    model = build()
+    result = measure_mode(model, 'all', batches(), iters=2, warmup=1)
+    assert 0 < result['paired_share'] < 5
+    assert result['sec_per_step'] > 0 and result['flops'] > 0
+    assert result['peak_bytes'] >= result['resident_bytes'] > 0
+    assert result['attention'].startswith('fused')
+    assert result['optimized_params'] == sum(
+        p.numel() for p in model.target.parameters())
+
+
+def test_data_seconds_per_batch_restarts_epochs():
+    """The digits training split (1,442 images) has 3 batches of 512: the
+    6 batches timed run over an epoch end."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(
+        osp.join(ROOT, 'configs/incubate/vit_tiny_k4_digits.py'))
+    loader = dict(cfg.train_dataloader, batch_size=512)
+    assert data_seconds_per_batch(loader, batches=5) > 0
+
+
+def test_attention_kernels():
+    assert attention_kernels({'aten.mm': 1, 'aten.bmm': 2}) == \
+        'unfused (bmm)'
+    assert attention_kernels(
+        {'aten._scaled_dot_product_efficient_attention': 1,
+         'aten._scaled_dot_product_efficient_attention_backward': 2}) == \
+        'fused: _scaled_dot_product_efficient_attention'
+
+
+def fake(sec, flops, peak, resident=100):
+    return dict(sec_per_step=sec, flops=flops, peak_bytes=peak,
+                resident_bytes=resident, optimizer_sec=sec / 10,
+                attention='fused: x')
+
+
+def test_report_arithmetic():
+    results = dict(plain=fake(0.98, 36, 1100), e2e=fake(1.0, 36, 1100),
+                   module0=fake(0.4, 15, 600), module1=fake(0.4, 14, 500),
+                   all=fake(0.7, 27, 900), upstream0=fake(0.5, 18, 600),
+                   upstream1=fake(0.4, 14, 500))
+    derived = derive(results, batch=8, num_modules=2, peak_tflops=None)
+    rows, run = derived['rows'], derived['run']
+    assert rows['module0']['flop_share'] == 15 / 36
+    assert rows['module0']['time_over_flop_share'] == \
+        pytest.approx(0.4 / (15 / 36))
+    assert rows['module0']['memory_share'] == 500 / 1000
+    assert run['module']['speedup_of_all'] == pytest.approx(0.8 / 0.7)
+    assert run['upstream']['flop_ratio'] == pytest.approx(32 / 27)
+    assert run['overhead'] == pytest.approx(1 / 0.98 - 1)
+    text = summary(derived, with_data=False, num_modules=2)
+    assert 'target framework overhead <= 3%: MET (+2.0%)' in text
+    assert "step memory <= 0.6x E2E: MET (largest module0 0.500)" in text
+    assert 'jobs: MET (1.286x, synthetic tensors' in text
+    assert 'FLOP share: MET (worst all 0.933)' in text
+    assert 'module0' in table(derived, list(results))
+    # shares measured against E2E in the mode's own process come first
+    results['plain']['paired_share'] = 0.99
+    results['all']['paired_share'] = 0.63
+    derived = derive(results, batch=8, num_modules=2)
+    assert derived['run']['overhead'] == pytest.approx(1 / 0.99 - 1)
+    assert derived['run']['module']['speedup_of_all'] == \
+        pytest.approx(0.8 / 0.63)
+
+
+def test_script_with_the_real_data_pipeline(tmp_path):
+    out = tmp_path / 'figures.json'
+    done = subprocess.run(
+        [sys.executable, SCRIPT, '--config',
+         'configs/incubate/vit_tiny_k4_digits.py', '--data', '--batch', '16',
+         '--iters', '2', '--warmup', '1', '--modes', 'e2e', 'module3',
+         'upstream3', '--clip-grad', '1.0', '--json', str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert 'data: SAME' not in done.stdout
+    assert 'target one module\'s step memory <= 0.6x E2E:' in done.stdout
+    figures = json.loads(out.read_text())
+    assert set(figures['results']) == {'e2e', 'module3', 'upstream3'}
+    assert figures['derived']['rows']['module3']['flop_share'] < 1
