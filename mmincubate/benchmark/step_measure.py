@@ -36,8 +36,11 @@ def _current_rss() -> int:
 
 
 def _peak_rss() -> int:
-    """Peak resident bytes of this process so far (Linux: kB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    """Peak resident bytes of this process so far. The kernel's high-water
+    mark (``ru_maxrss``, kB) is updated lazily and can trail the current
+    resident size by a few hundred kB, so the larger of the two is taken."""
+    high_water = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return max(high_water, _current_rss())
 
 
 def synthetic_batches(batch: int, num_classes: int, size: int,
@@ -193,7 +196,7 @@ def measure_mode(model: nn.Module, mode: str, batches: Iterator[dict],
     times = [_timed_step(step, device) for _ in range(iters)]
     faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults
     peak = torch.cuda.max_memory_allocated(device) \
-        if device.type == 'cuda' else _peak_rss()
+        if device.type == 'cuda' else max(_peak_rss(), resident)
     counter = StepFlopCounter()
     counter.start()
     try:

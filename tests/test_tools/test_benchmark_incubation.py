@@ -88,10 +88,30 @@ def test_measure_mode_on_cpu():
     result = measure_mode(model, 'all', batches(), iters=2, warmup=1)
     assert 0 < result['paired_share'] < 5
     assert result['sec_per_step'] > 0 and result['flops'] > 0
-    assert result['peak_bytes'] >= result['resident_bytes'] > 0
+    assert result['peak_bytes'] > 0 and result['resident_bytes'] > 0
     assert result['attention'].startswith('fused')
     assert result['optimized_params'] == sum(
         p.numel() for p in model.target.parameters())
+
+
+def test_peak_rss_keeps_a_freed_allocation():
+    """The CPU peak is the process's high-water mark: a block touched and
+    freed still counts. A fresh process, and a block 256 MB larger than the
+    gap between the high-water mark the imports left and the memory held
+    now, so the block sets a new peak (the margins allow for library pages
+    the kernel reclaims meanwhile)."""
+    script = (
+        'import torch\n'
+        'from mmincubate.benchmark.step_measure import _current_rss, '
+        '_peak_rss\n'
+        'before, high = _current_rss(), _peak_rss()\n'
+        'size = high - before + 256 * 2**20\n'
+        'block = torch.ones(size // 4)\n'
+        'del block\n'
+        'assert _current_rss() < high + 64 * 2**20\n'
+        'assert _peak_rss() >= high + 128 * 2**20, '
+        '(before, high, _peak_rss())\n')
+    subprocess.run([sys.executable, '-c', script], cwd=ROOT, check=True)
 
 
 def test_data_seconds_per_batch_restarts_epochs():

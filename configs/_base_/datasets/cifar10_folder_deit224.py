@@ -2,11 +2,9 @@
 # RandomResizedCrop, flip, RandAugment, random erasing) over the CIFAR-10
 # folders of cifar10_folder.py, 2 workers: a real decode-and-augment
 # workload of ImageNet size where ImageNet is not at hand, for the step-cost
-# benchmark (ViT-S at 224, after prepare_cifar10.py wrote data/cifar10):
-#   python tools/analysis_tools/benchmark_incubation.py --cfg-options \
-#       model.target.backbone.arch=deit-s model.target.head.in_channels=384 \
-#       model.target.head.num_classes=10 --batch 8 --iters 5 --warmup 2 \
-#       --data configs/_base_/datasets/cifar10_folder_deit224.py
+# benchmark: pass this file to benchmark_incubation.py's --data option (the
+# README's performance section has the ViT-S command and its figures; run
+# tools/dataset_converters/prepare_cifar10.py first to write data/cifar10).
 _base_ = ['./imagenet_deit.py']
 train_dataloader = dict(
     num_workers=2,
