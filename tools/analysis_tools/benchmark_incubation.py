@@ -220,14 +220,19 @@ def run_worker(args) -> dict:
     return result
 
 
-def run_modes(args, argv: List[str]) -> Dict[str, dict]:
-    """Every mode in its own process (its own peak memory), the modes in
-    turn ``--repeats`` times."""
+def _num_modules(model_cfg) -> int:
+    """K as the model config gives it, without building the model."""
+    from mmincubate.models.algorithms.module_split import \
+        DEFAULT_NUM_MODULES
+    if model_cfg.get('module_depths'):
+        return len(model_cfg.module_depths)
+    return model_cfg.get('num_modules') or DEFAULT_NUM_MODULES
+
+
+def run_modes(args, argv: List[str], k: int) -> Dict[str, dict]:
+    """Every mode of a K-module model in its own process (its own peak
+    memory), the modes in turn ``--repeats`` times."""
     from mmincubate.benchmark.step_modes import expand_modes
-    cfg = _model_cfg(args)
-    k = cfg.model.get('num_modules') or 4
-    if cfg.model.get('module_depths'):
-        k = len(cfg.model.module_depths)
     modes = expand_modes(args.modes, k)
     rounds: Dict[str, List[dict]] = {mode: [] for mode in modes}
     with tempfile.TemporaryDirectory() as tmp:
@@ -356,13 +361,14 @@ def main(argv: List[str] = None) -> None:
           f'{", bf16" if args.amp else ""}'
           f'{", with_cp" if args.with_cp else ""}'
           f'{", compiled" if args.compile else ""}', flush=True)
-    results = run_modes(args, argv)
-    k = next(iter(results.values()))['num_modules']
+    cfg = _model_cfg(args)
+    k = _num_modules(cfg.model)
+    results = run_modes(args, argv, k)
     derived = derive(results, args.batch, k, _peak_tflops(args) or None)
     print(table(derived, list(results)))
     print(summary(derived, args.data is not None, k))
     if args.data is not None:
-        derived['run'].update(_data_cost(args, _model_cfg(args), k))
+        derived['run'].update(_data_cost(args, cfg, k))
     transfer = []
     if args.transfer:
         for arch in args.transfer_arch:
