@@ -67,11 +67,12 @@ def _fmt(value: Optional[float], spec: str) -> str:
 
 
 def table(derived: dict, order: Sequence[str]) -> str:
-    """One line per mode."""
+    """One line per mode; ``faults``: the host's minor page faults per
+    step (memory the allocator took back from the OS and touched again)."""
     header = (f'{"mode":10s} {"ms/step":>9s} {"img/s":>8s} {"GFLOP":>9s} '
               f'{"time/E2E":>8s} {"FLOP/E2E":>8s} {"ratio":>6s} '
               f'{"peak MiB":>9s} {"step MiB":>9s} {"mem/E2E":>7s} '
-              f'{"optim":>6s} {"TFLOP/s":>8s}')
+              f'{"optim":>6s} {"TFLOP/s":>8s} {"faults":>7s}')
     lines = [header]
     rows = derived['rows']
     for mode in order:
@@ -86,7 +87,8 @@ def table(derived: dict, order: Sequence[str]) -> str:
             f'{_fmt(r.get("time_over_flop_share"), "6.3f")} '
             f'{r["peak_bytes"] / MIB:9.0f} {r["step_bytes"] / MIB:9.0f} '
             f'{_fmt(r.get("memory_share"), "7.3f")} '
-            f'{r["optimizer_share"]:6.1%} {r["tflops_per_s"]:8.3f}' +
+            f'{r["optimizer_share"]:6.1%} {r["tflops_per_s"]:8.3f} '
+            f'{_fmt(r.get("page_faults_per_step"), "7.0f")}' +
             (f'  MFU {r["mfu"]:.1%}' if 'mfu' in r else ''))
     attention = sorted({r['attention'] for r in rows.values()})
     lines.append('attention: ' + '; '.join(attention))

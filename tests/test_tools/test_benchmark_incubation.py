@@ -158,7 +158,12 @@ def test_report_arithmetic():
     assert "step memory <= 0.6x E2E: MET (largest module0 0.500)" in text
     assert 'jobs: MET (1.286x, synthetic tensors' in text
     assert 'FLOP share: MET (worst all 0.933)' in text
-    assert 'module0' in table(derived, list(results))
+    results['all']['page_faults_per_step'] = 1234.4
+    lines = table(derive(results, batch=8, num_modules=2),
+                  list(results)).splitlines()
+    assert lines[0].split()[-1] == 'faults'
+    assert [line.split()[-1] for line in lines
+            if line.split()[0] in ('all', 'e2e')] == ['-', '1234']
     # shares measured against E2E in the mode's own process come first
     results['plain']['paired_share'] = 0.99
     results['all']['paired_share'] = 0.63

@@ -341,6 +341,14 @@ def _data_name(args) -> str:
     return f"data: {config}'s train_dataloader"
 
 
+def _allocator_settings() -> str:
+    """glibc malloc settings from the environment (the workers inherit
+    them): they decide whether freed memory goes back to the OS every step
+    and is page-faulted in again."""
+    names = sorted(n for n in os.environ if n.startswith('MALLOC_'))
+    return ''.join(f', {n}={os.environ[n]}' for n in names)
+
+
 def main(argv: List[str] = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
@@ -360,7 +368,8 @@ def main(argv: List[str] = None) -> None:
           f'{_data_name(args)}'
           f'{", bf16" if args.amp else ""}'
           f'{", with_cp" if args.with_cp else ""}'
-          f'{", compiled" if args.compile else ""}', flush=True)
+          f'{", compiled" if args.compile else ""}'
+          f'{_allocator_settings()}', flush=True)
     cfg = _model_cfg(args)
     k = _num_modules(cfg.model)
     results = run_modes(args, argv, k)
