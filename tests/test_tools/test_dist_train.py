@@ -164,3 +164,24 @@ def test_two_processes_match_one_process_at_twice_the_batch(tmp_path):
                for k, v in assembled.items()) > 1e-3
     print(f'max abs difference {worst:.3g}, '
           f'{time.monotonic() - start:.1f} s')
+
+
+@pytest.mark.slow
+def test_per_hybrid_averaging_equals_ddps_reducer(tmp_path):
+    """Parallel incubation on 2 processes: the per-hybrid step averages each
+    module's gradients itself (GradAllReduce); with
+    ``model.per_hybrid_backward=False`` DDP's reducer averages the
+    gradients of one backward of the summed losses. Both divide by the
+    world size, then sum: the same weights."""
+    config = tmp_path / 'two.py'
+    config.write_text(MATCH_CONFIG.format(batch=16))
+    check(dist_train(config, tmp_path / 'per_hybrid'))
+    check(dist_train(config, tmp_path / 'summed', '--cfg-options',
+                     'model.per_hybrid_backward=False'))
+    for name in ('assembled.pth', 'final.pth'):
+        expected = weights(tmp_path / 'summed' / name)
+        actual = weights(tmp_path / 'per_hybrid' / name)
+        for key, value in expected.items():
+            assert torch.equal(actual[key], value), (
+                f'{name}: {key} differs by '
+                f'{(actual[key] - value).abs().max().item()}')

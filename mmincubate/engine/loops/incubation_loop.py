@@ -15,6 +15,7 @@ from mmincubate.utils.rng import (RngState, apply_rng, derived_seed,
                                   rng_state_for_rank)
 from . import schedule
 from .phase_selection import check_phase_sources
+from .grad_all_reduce import GradAllReduce
 from .schedule import Stage
 from .stage_optim import build_stage_optimization, forget_module_scalars
 
@@ -47,8 +48,10 @@ class IncubationLoop(BaseLoop):
         phases: the ordered phases, each a dict with ``phase`` in
             ``('meta', 'incubate', 'finetune')``; ``incubate`` takes
             ``modules`` (default: all) and ``mode`` (``'parallel'``: all
-            modules every step, losses summed; ``'sequential'``: one module
-            after another, each for the full length with its own schedule).
+            modules every step, the meta prefix shared, one backward per
+            hybrid (``model.per_hybrid_backward``); ``'sequential'``: one
+            module after another, each for the full length with its own
+            schedule).
 
     Example:
         >>> train_cfg = dict(
@@ -284,8 +287,15 @@ class IncubationLoop(BaseLoop):
         runner = self.runner
         runner.call_hook(
             'before_train_iter', batch_idx=idx, data_batch=data_batch)
-        outputs = runner.model.train_step(
-            data_batch, optim_wrapper=runner.optim_wrapper)
+        model = self._model
+        if model.steps_per_hybrid and is_model_wrapper(runner.model):
+            # one backward per hybrid, which DDP's reducer cannot follow:
+            # the gradients are averaged module by module instead
+            outputs = model.train_step(data_batch, runner.optim_wrapper,
+                                       grad_reducer=GradAllReduce())
+        else:
+            outputs = runner.model.train_step(
+                data_batch, optim_wrapper=runner.optim_wrapper)
         runner.call_hook(
             'after_train_iter',
             batch_idx=idx,

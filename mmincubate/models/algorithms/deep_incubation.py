@@ -14,6 +14,7 @@ from ..adapters import BLOCK, FINAL, adapter_for
 from .block_runtime import checkpoint_blocks, compile_blocks
 from .module_split import (DEFAULT_NUM_MODULES, PHASES, EvalTarget,
                            check_module_indices, module_key, split_depth)
+from .per_hybrid_step import GradReducer, train_step_per_hybrid
 
 
 @MODELS.register_module()
@@ -30,8 +31,9 @@ class DeepIncubation(BaseModel):
 
     The training loop (:class:`IncubationLoop`) switches the phase with
     :meth:`set_phase`: ``'meta'`` trains the meta model end to end,
-    ``'incubate'`` trains the listed modules (their losses are summed; each
-    module's gradient is that of its own hybrid alone), ``'finetune'`` trains
+    ``'incubate'`` trains the listed modules (each module's gradient is that
+    of its own hybrid alone; with several, one backward per hybrid, see
+    ``per_hybrid_backward``), ``'finetune'`` trains
     the assembled target end to end. It asks :meth:`module_parameters` for
     per-module gradient clipping and validates under :meth:`evaluate_as`.
     Everything backbone-specific comes from the adapter
@@ -55,6 +57,11 @@ class DeepIncubation(BaseModel):
         with_cp: recompute the target blocks' activations in the backward
             pass instead of storing them (incubation and fine-tuning; the
             same loss and gradients, less memory, about one more forward).
+        per_hybrid_backward: with several modules incubating in one step,
+            backpropagate each hybrid before the next one's forward
+            (:func:`train_step_per_hybrid`: the same gradients, one hybrid's
+            activations at a time). False: one backward of the summed
+            losses, all K hybrids' activations alive together.
 
     Example:
         >>> model = dict(
@@ -76,6 +83,7 @@ class DeepIncubation(BaseModel):
                  adapter: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  with_cp: bool = False,
+                 per_hybrid_backward: bool = True,
                  init_cfg: Optional[dict] = None):
         target_cfg = copy.deepcopy(dict(target))
         if data_preprocessor is not None:
@@ -120,6 +128,7 @@ class DeepIncubation(BaseModel):
         self.drop_path_rate = 0.0
         self._eval_target: EvalTarget = 'target'
         self.with_cp = bool(with_cp)
+        self.per_hybrid_backward = bool(per_hybrid_backward)
         if self.with_cp:
             checkpoint_blocks(self._blocks(self.target))
 
@@ -273,23 +282,60 @@ class DeepIncubation(BaseModel):
         feats = self.adapter.finalize(self._backbone(owner), tokens, context)
         return self.adapter.neck(owner, feats), owner
 
-    def hybrid_features(self, inputs: torch.Tensor, modules: Sequence[int]
-                        ) -> Dict[int, Tuple[tuple, nn.Module]]:
-        """Features of the hybrids of ``modules`` for one batch."""
+    def iter_hybrids(self, inputs: torch.Tensor, modules: Sequence[int]
+                     ) -> Iterator[Tuple[int, tuple, nn.Module]]:
+        """``(i, features, owner)`` of the hybrids of ``modules``, one at a
+        time. The shared meta prefix runs once, before the first; each
+        hybrid's own blocks run when it is asked for, so a caller that
+        backpropagates one hybrid before asking for the next holds one
+        hybrid's activations at a time (:func:`train_step_per_hybrid`)."""
         prefixes = self._meta_prefixes(inputs, modules)
-        result = {}
         for i in modules:
             if i == 0:
                 tokens, context = self.adapter.embed(
                     self._backbone(self.target), inputs)
             else:
-                tokens, context = prefixes[i]
-            result[i] = self._hybrid_tail(i, tokens, context)
-        return result
+                tokens, context = prefixes.pop(i)
+            yield (i, *self._hybrid_tail(i, tokens, context))
+
+    def hybrid_features(self, inputs: torch.Tensor, modules: Sequence[int]
+                        ) -> Dict[int, Tuple[tuple, nn.Module]]:
+        """Features of the hybrids of ``modules`` for one batch."""
+        return {i: (feats, owner)
+                for i, feats, owner in self.iter_hybrids(inputs, modules)}
+
+    def iter_hybrid_losses(self, inputs: torch.Tensor, data_samples: list
+                           ) -> Iterator[Tuple[int, Dict[str, torch.Tensor]]]:
+        """``(i, losses)`` of every incubated module's hybrid in turn, the
+        keys per module (``loss_module{i}``), computed as they are asked
+        for (:meth:`iter_hybrids`)."""
+        for i, feats, owner in self.iter_hybrids(inputs,
+                                                 self.active_modules):
+            losses = self.adapter.head_of(owner).loss(feats, data_samples)
+            yield i, {module_key(key, i): value
+                      for key, value in losses.items()}
 
     # ------------------------------------------------------------------
     # BaseModel interface
     # ------------------------------------------------------------------
+    @property
+    def steps_per_hybrid(self) -> bool:
+        """Whether :meth:`train_step` backpropagates hybrid by hybrid now
+        (several modules incubating, ``per_hybrid_backward``)."""
+        return (self.per_hybrid_backward and self.phase == 'incubate'
+                and len(self.active_modules) > 1)
+
+    def train_step(self, data, optim_wrapper,
+                   grad_reducer: Optional[GradReducer] = None
+                   ) -> Dict[str, torch.Tensor]:
+        """mmengine's step, hybrid by hybrid when :attr:`steps_per_hybrid`
+        (several processes: the loop passes a ``grad_reducer`` and calls
+        this instead of the DDP wrapper's step)."""
+        if self.steps_per_hybrid:
+            return train_step_per_hybrid(self, data, optim_wrapper,
+                                         grad_reducer)
+        return super().train_step(data, optim_wrapper)
+
     def forward(self,
                 inputs: torch.Tensor,
                 data_samples: Optional[list] = None,
@@ -310,11 +356,9 @@ class DeepIncubation(BaseModel):
         if self.phase == 'finetune':
             return self.target.loss(inputs, data_samples)
         losses = {}
-        for i, (feats, owner) in self.hybrid_features(
-                inputs, self.active_modules).items():
-            head = self.adapter.head_of(owner)
-            for key, value in head.loss(feats, data_samples).items():
-                losses[module_key(key, i)] = value
+        for _, hybrid_losses in self.iter_hybrid_losses(inputs,
+                                                        data_samples):
+            losses.update(hybrid_losses)
         return losses
 
     @contextmanager
