@@ -94,6 +94,46 @@ def attention_kernels(op_flops: Dict[str, int]) -> str:
     return 'unfused (bmm)' if 'aten.bmm' in op_flops else 'none found'
 
 
+# operator-name fragments of matrix products (self time: the op that ran
+# the product, not the linear/matmul wrappers around it)
+MATRIX_OPS = ('addmm', 'aten::mm', 'bmm', 'baddbmm', 'convolution')
+
+
+def op_category(name: str) -> str:
+    """``'attention'``, ``'matmul'`` or ``'other'`` (elementwise, norms,
+    copies, reductions, the optimizer's arithmetic) for an operator name."""
+    if any(k in name for k in FUSED_ATTENTION):
+        return 'attention'
+    if any(k in name for k in MATRIX_OPS):
+        return 'matmul'
+    return 'other'
+
+
+def op_seconds(step: Callable, device: torch.device,
+               steps: int = 3) -> Dict[str, float]:
+    """Seconds per operator category in a step: the median over ``steps``
+    profiled steps of the operators' self time on the host (CPU) or of
+    their kernels' time (GPU). The profiler slows a step a little; compare
+    categories and modes, not these seconds with the timed ones."""
+    from torch.profiler import ProfilerActivity, profile
+    cuda = device.type == 'cuda'
+    activities = [ProfilerActivity.CPU] + (
+        [ProfilerActivity.CUDA] if cuda else [])
+    per_step = []
+    for _ in range(steps):
+        with profile(activities=activities) as prof:
+            step()
+            _sync(device)
+        seconds = dict(matmul=0.0, attention=0.0, other=0.0)
+        for event in prof.key_averages():
+            micro = event.self_device_time_total if cuda \
+                else event.self_cpu_time_total
+            seconds[op_category(event.key)] += micro / 1e6
+        per_step.append(seconds)
+    return {k: statistics.median(s[k] for s in per_step)
+            for k in per_step[0]}
+
+
 class _OptimizerTimer:
     """Times ``optimizer.step`` (synchronised before and after) while
     installed; used on extra steps only, never on the timed ones."""
@@ -156,14 +196,17 @@ def measure_mode(model: nn.Module, mode: str, batches: Iterator[dict],
                  iters: int, warmup: int, drop_path_rate: float = 0.1,
                  optimizer_cfg: Optional[dict] = None, amp: bool = False,
                  clip_grad: float = 0.0,
-                 reference: Optional[str] = 'e2e') -> dict:
+                 reference: Optional[str] = 'e2e',
+                 profile_ops: bool = False) -> dict:
     """Run ``warmup`` + ``iters`` timed steps of ``mode`` on ``model`` (a
     :class:`DeepIncubation` on its device), then one counted step (FLOPs,
     attention kernels), three with the optimizer step timed and, unless
     ``reference`` is None or ``mode``, ``iters`` timed steps of ``mode``
     and of ``reference`` in turn (the phase set again, one untimed step
     after each switch): the time share against the reference measured in
-    one process, where both see the same machine load.
+    one process, where both see the same machine load. With
+    ``profile_ops``, three more steps run under the profiler
+    (:func:`op_seconds`).
 
     Returns ``sec_per_step`` (median; each step includes fetching its
     batch), ``flops``, ``peak_bytes`` (GPU: the most allocated; CPU: the
@@ -172,8 +215,9 @@ def measure_mode(model: nn.Module, mode: str, batches: Iterator[dict],
     workers not included), ``optimizer_sec``, ``attention``, the
     parameter counts, ``page_faults_per_step`` (minor faults of this
     process in the timed steps: memory the allocator handed back to the
-    system and touches again) and ``paired_share`` (the median of the ratios of
-    neighbouring ``mode`` and ``reference`` steps; 1 for the reference).
+    system and touches again), ``paired_share`` (the median of the ratios of
+    neighbouring ``mode`` and ``reference`` steps; 1 for the reference)
+    and ``op_seconds`` (None unless ``profile_ops``).
     """
     device = next(model.parameters()).device
     optimizer_cfg = copy.deepcopy(optimizer_cfg or dict(lr=1e-4,
@@ -206,6 +250,7 @@ def measure_mode(model: nn.Module, mode: str, batches: Iterator[dict],
     with _OptimizerTimer(_optimizer_of(step), device) as timer:
         for _ in range(3):
             step()
+    ops = op_seconds(step, device) if profile_ops else None
     stray = [n for n, p in model.meta.named_parameters()
              if p.grad is not None] if mode not in ('meta', ) else []
     if stray:
@@ -231,6 +276,7 @@ def measure_mode(model: nn.Module, mode: str, batches: Iterator[dict],
         resident_bytes=int(resident),
         optimizer_sec=statistics.median(timer.times),
         page_faults_per_step=faults / max(iters, 1),
+        op_seconds=ops,
         attention=attention_kernels(counter.op_flops),
         optimized_params=sum(p.numel() for p in params['optimized']),
         discarded_grad_params=sum(p.numel() for p in params['discarded']),

@@ -10,7 +10,10 @@ Modes (K modules):
   for the framework's overhead;
 - ``meta``: the meta model end to end;
 - ``module{i}``: incubation of module i alone (one job per module);
-- ``all``: incubation of all K modules in one step (one job);
+- ``all``: incubation of all K modules in one step (one job), one
+  backward per hybrid as training runs it;
+- ``all-summed``: the same work with one backward of the summed losses
+  (``per_hybrid_backward=False``: all K hybrids' activations alive at once);
 - ``upstream{i}``: module i alone as the official code runs it: the frozen
   meta blocks behind the module (and the meta head) also compute weight
   gradients, which are thrown away.
@@ -29,7 +32,8 @@ PER_MODULE = ('module', 'upstream')
 
 
 def all_modes(num_modules: int) -> List[str]:
-    """Every mode, in report order."""
+    """Every mode, in report order (``all-summed``, a diagnostic, only when
+    asked for)."""
     return ['plain', 'e2e', 'meta',
             *[f'module{i}' for i in range(num_modules)], 'all',
             *[f'upstream{i}' for i in range(num_modules)]]
@@ -44,12 +48,12 @@ def expand_modes(names: Sequence[str], num_modules: int) -> List[str]:
         if name in ('modules', 'upstream'):
             prefix = 'module' if name == 'modules' else 'upstream'
             out += [f'{prefix}{i}' for i in range(num_modules)]
-        elif name in valid:
+        elif name in valid or name == 'all-summed':
             out.append(name)
         else:
             raise ValueError(
-                f'Unknown mode {name!r}; choose from {valid}, "modules" or '
-                '"upstream".')
+                f'Unknown mode {name!r}; choose from {valid}, "modules", '
+                '"upstream" or "all-summed".')
     return list(dict.fromkeys(out))
 
 
@@ -90,7 +94,7 @@ def prepare_mode(model: nn.Module, mode: str,
         model.set_phase('finetune', drop_path_rate=drop_path_rate)
     elif mode == 'meta':
         model.set_phase('meta', drop_path_rate=drop_path_rate)
-    elif mode == 'all':
+    elif mode in ('all', 'all-summed'):
         model.set_phase('incubate', modules=range(k),
                         drop_path_rate=drop_path_rate)
     else:
@@ -135,6 +139,18 @@ class FrameworkStep:
             self.hub.update_scalar(f'train/{key}', value)
         for param in self.discarded:
             param.grad = None
+
+
+class SummedBackwardStep(FrameworkStep):
+    """:class:`FrameworkStep` with one backward of the summed losses of all
+    hybrids (``per_hybrid_backward=False`` while it runs)."""
+
+    def __call__(self) -> None:
+        self.model.per_hybrid_backward = False
+        try:
+            super().__call__()
+        finally:
+            self.model.per_hybrid_backward = True
 
 
 class PlainStep:
@@ -201,4 +217,6 @@ def build_step(model: nn.Module, mode: str, params: Dict[str, list],
     groups = module_groups(model, params['optimized'])
     if clip and len(groups) > 1:  # what the incubation loop does
         wrapper.clip_func = PerModuleGradClip(wrapper.clip_func, groups)
+    if mode == 'all-summed':
+        return SummedBackwardStep(model, wrapper, batches)
     return FrameworkStep(model, wrapper, batches, params['discarded'])

@@ -59,7 +59,38 @@ def derive(results: Dict[str, dict], batch: int, num_modules: int,
                 flop_ratio=flops / rows['all']['flops'])
     if e2e and 'plain' in rows:
         run['overhead'] = 1 / rows['plain']['time_share'] - 1
+    if e2e and 'all' in rows and 'all-summed' in rows:
+        per_hybrid, summed = rows['all'], rows['all-summed']
+        run['summed'] = dict(
+            speedup=summed['time_share'] / per_hybrid['time_share'],
+            memory=per_hybrid['step_bytes'] / summed['step_bytes'])
     return dict(rows=rows, run=run)
+
+
+def op_table(derived: dict, order: Sequence[str]) -> Optional[str]:
+    """Milliseconds per operator category in each mode's profiled steps,
+    and the non-matrix time as a share of E2E's beside the FLOP share
+    (elementwise work grows with the blocks run, like the FLOPs: a mode
+    whose ``other`` share is well above its FLOP share runs it slower)."""
+    rows = derived['rows']
+    profiled = [m for m in order if rows[m].get('op_seconds')]
+    if not profiled:
+        return None
+    e2e_other = rows.get('e2e', {}).get('op_seconds', {}) or {}
+    e2e_other = e2e_other.get('other')
+    lines = [f'{"operators":10s} {"matmul":>8s} {"attention":>9s} '
+             f'{"other":>8s} {"other%":>7s} {"other/E2E":>9s} '
+             f'{"FLOP/E2E":>8s}  (ms per step, median of 3 profiled)']
+    for mode in profiled:
+        ops, row = rows[mode]['op_seconds'], rows[mode]
+        total = sum(ops.values())
+        lines.append(
+            f'{mode:10s} {ops["matmul"] * 1e3:8.0f} '
+            f'{ops["attention"] * 1e3:9.0f} {ops["other"] * 1e3:8.0f} '
+            f'{ops["other"] / total:7.1%} '
+            f'{_fmt(e2e_other and ops["other"] / e2e_other, "9.3f")} '
+            f'{_fmt(row.get("flop_share"), "8.3f")}')
+    return '\n'.join(lines)
 
 
 def _fmt(value: Optional[float], spec: str) -> str:
@@ -114,6 +145,12 @@ def summary(derived: dict, with_data: bool, num_modules: int) -> str:
             f'E2E\'s time ({u["sec_sum"] * 1e3:.1f} ms); all {k} in one step '
             f'{u["speedup_of_all"]:.3f}x faster (FLOPs '
             f'{u["flop_ratio"]:.3f}x fewer)')
+    if 'summed' in run:
+        sm = run['summed']
+        lines.append(
+            f'one backward per hybrid (all) against one of the summed losses '
+            f'(all-summed): {sm["speedup"]:.3f}x faster, step memory '
+            f'{sm["memory"]:.3f}x')
     if 'overhead' in run:
         lines.append(f'framework overhead (E2E step over the plain loop): '
                      f'{run["overhead"]:+.1%}')

@@ -12,11 +12,12 @@ from mmengine.dataset import pseudo_collate
 
 from mmincubate.benchmark.step_measure import (attention_kernels,
                                                data_seconds_per_batch,
-                                               measure_mode,
-                                               synthetic_batches)
+                                               measure_mode, op_category,
+                                               op_seconds, synthetic_batches)
 from mmincubate.benchmark.step_modes import (all_modes, build_step,
                                              expand_modes, prepare_mode)
-from mmincubate.benchmark.step_report import derive, summary, table
+from mmincubate.benchmark.step_report import (derive, op_table, summary,
+                                              table)
 from mmincubate.models import DeepIncubation
 from tests.conftest import ROOT, tiny_target
 
@@ -42,6 +43,59 @@ def test_mode_names():
         'e2e', 'module0', 'module1', 'upstream0', 'upstream1']
     with pytest.raises(ValueError, match='choose from'):
         expand_modes(['module4'], 4)
+    # the diagnostic mode runs only when named
+    assert 'all-summed' not in all_modes(4)
+    assert expand_modes(['all', 'all-summed'], 4) == ['all', 'all-summed']
+
+
+def test_per_hybrid_step_trains_what_the_summed_step_trains():
+    """One backward per hybrid (training's step, mode ``all``) gives each
+    module the gradient of its own hybrid, as one backward of the summed
+    losses (``all-summed``) does, and draws the drop-path masks in the
+    same order: the weights after two steps (drop path 0.1, per-module
+    clipping) and the logged losses are bitwise the same, and nothing
+    reaches the meta model."""
+    after, logged = {}, {}
+    for mode in ('all', 'all-summed'):
+        model = build()
+        params = prepare_mode(model, mode, drop_path_rate=0.1)
+        step = build_step(model, mode, params, batches(), ADAMW,
+                          clip_grad=0.5)
+        torch.manual_seed(1)
+        for _ in range(2):
+            step()
+        assert all(p.grad is None for p in model.meta.parameters())
+        assert model.per_hybrid_backward  # all-summed restores it
+        after[mode] = model.target.state_dict()
+        logged[mode] = {k: step.hub.get_scalar(k).current()
+                        for k in ('train/loss', 'train/loss_module0',
+                                  'train/loss_module3')}
+    for key, value in after['all'].items():
+        assert torch.equal(after['all-summed'][key], value), key
+    assert logged['all'] == logged['all-summed']
+
+
+def test_hybrids_run_as_they_are_asked_for():
+    """iter_hybrid_losses runs hybrid i's target blocks only when hybrid i
+    is asked for; the shared meta prefix runs once, before the first."""
+    model = build()
+    model.set_phase('incubate', modules=[1, 3])
+    ran = []
+    for j, block in enumerate(model._blocks(model.target)):
+        block.register_forward_hook(lambda *_, j=j: ran.append(('t', j)))
+    for j, block in enumerate(model._blocks(model.meta)):
+        block.register_forward_hook(lambda *_, j=j: ran.append(('m', j)))
+    data = model.data_preprocessor(next(batches()), True)
+    hybrids = model.iter_hybrid_losses(data['inputs'], data['data_samples'])
+    index, losses = next(hybrids)
+    prefix = [('m', 0), ('m', 1), ('m', 2)]
+    assert index == 1 and list(losses) == ['loss_module1']
+    assert ran == prefix + [('t', 2), ('t', 3), ('m', 2), ('m', 3)]
+    ran.clear()
+    index, losses = next(hybrids)
+    assert index == 3 and list(losses) == ['loss_module3']
+    assert ran == [('t', 6), ('t', 7)]
+    assert next(hybrids, None) is None
 
 
 def test_upstream_mode_computes_and_discards_meta_tail_gradients():
@@ -92,6 +146,21 @@ def test_measure_mode_on_cpu():
     assert result['attention'].startswith('fused')
     assert result['optimized_params'] == sum(
         p.numel() for p in model.target.parameters())
+
+
+def test_op_seconds_by_category():
+    assert op_category('aten::addmm') == 'matmul'
+    assert op_category('aten::mm') == 'matmul'
+    assert op_category(
+        'aten::_scaled_dot_product_flash_attention_for_cpu') == 'attention'
+    assert op_category('aten::gelu_backward') == 'other'
+    model = build()
+    params = prepare_mode(model, 'e2e', drop_path_rate=0.1)
+    step = build_step(model, 'e2e', params, batches(), ADAMW)
+    step()
+    seconds = op_seconds(step, torch.device('cpu'))
+    assert set(seconds) == {'matmul', 'attention', 'other'}
+    assert all(v > 0 for v in seconds.values()), seconds
 
 
 def test_peak_rss_keeps_a_freed_allocation():
@@ -171,6 +240,23 @@ def test_report_arithmetic():
     assert derived['run']['overhead'] == pytest.approx(1 / 0.99 - 1)
     assert derived['run']['module']['speedup_of_all'] == \
         pytest.approx(0.8 / 0.63)
+    # all against the same work with one backward of the summed losses,
+    # and the operator table of the modes that were profiled
+    results['all-summed'] = dict(fake(0.8, 27, 1700), paired_share=0.72)
+    results['e2e']['op_seconds'] = dict(matmul=0.6, attention=0.1,
+                                        other=0.3)
+    results['all']['op_seconds'] = dict(matmul=0.5, attention=0.1,
+                                        other=0.4)
+    derived = derive(results, batch=8, num_modules=2)
+    assert derived['run']['summed']['speedup'] == pytest.approx(0.72 / 0.63)
+    assert derived['run']['summed']['memory'] == pytest.approx(800 / 1600)
+    assert '(all-summed): 1.143x faster, step memory 0.500x' in summary(
+        derived, False, 2)
+    ops = op_table(derived, list(results)).splitlines()
+    assert [line.split()[0] for line in ops[1:]] == ['e2e', 'all']
+    assert ops[2].split()[1:] == ['500', '100', '400', '40.0%', '1.333',
+                                  '0.750']
+    assert op_table(derive({'e2e': fake(1, 1, 1)}, 8, 2), ['e2e']) is None
 
 
 def test_script_with_the_real_data_pipeline(tmp_path):

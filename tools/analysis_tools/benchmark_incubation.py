@@ -5,14 +5,16 @@ or GPU, with synthetic tensors or the real data pipeline.
         [--config configs/incubate/vit_b_k4.py] [--cfg-options k=v ...] \
         [--batch 128] [--iters 10] [--warmup 3] [--modes e2e meta ...] \
         [--data [DATA_CONFIG]] [--data-options k=v ...] [--amp] \
-        [--with-cp] [--compile] [--clip-grad 1.0] [--json OUT.json] \
-        [--transfer]
+        [--with-cp] [--compile] [--clip-grad 1.0] [--profile-ops] \
+        [--json OUT.json] [--transfer]
 
 Modes (``mmincubate.benchmark.step_modes``): ``plain`` (a plain PyTorch
 loop over the target), ``e2e``, ``meta``, ``module0`` .. ``module{K-1}``
 (one module alone), ``all`` (all K modules in one step) and ``upstream0``
 .. (one module, the meta blocks behind it also computing weight
-gradients). Every mode runs in a fresh process: real ``train_step``s with
+gradients); on request ``all-summed`` (the work of ``all``, which
+backpropagates one hybrid at a time, with one backward of the summed
+losses: all K hybrids' activations alive at once). Every mode runs in a fresh process: real ``train_step``s with
 AdamW (the same arguments in the plain loop) on the config's model, drop
 path 0.1, its batch augments removed and its loss plain cross entropy
 unless ``--batch-augments``. Printed per mode: median time per step (the
@@ -24,9 +26,11 @@ step's share, TFLOP/s and, with ``--peak-tflops`` (default on an H100 or
 H200: 790), model FLOP utilisation; then the sequential and upstream sums,
 all-K speedups, the framework overhead, the attention kernels, with
 ``--data`` the pipeline's CPU time per batch, and a MET / MISSED line per
-target. A mode's time share of E2E is measured against E2E steps taken in
-turn in the mode's process (the load of a shared machine cancels). Nothing
-is asserted about speed.
+target; with ``--profile-ops`` the milliseconds of matrix products,
+attention and all other operators per step of each mode (the median of
+three profiled steps). A mode's time share of E2E is measured against E2E
+steps taken in turn in the mode's process (the load of a shared machine
+cancels). Nothing is asserted about speed.
 
 ``--data`` takes the dataloader of a config (default: ``--config``'s own)
 with its transforms and workers, the batch size set to ``--batch``.
@@ -215,7 +219,8 @@ def run_worker(args) -> dict:
                           args.warmup, drop_path_rate=args.drop_path,
                           optimizer_cfg=optimizer_cfg, amp=args.amp,
                           clip_grad=args.clip_grad,
-                          reference='e2e' if 'e2e' in measured else None)
+                          reference='e2e' if 'e2e' in measured else None,
+                          profile_ops=args.profile_ops)
     result['num_modules'] = model.num_modules
     return result
 
@@ -286,7 +291,8 @@ def parse_args(argv: List[str]) -> argparse.Namespace:
                         default=['plain', 'e2e', 'meta', 'modules', 'all',
                                  'upstream'],
                         help='modes to measure; "modules" and "upstream" '
-                        'stand for all K of them')
+                        'stand for all K of them; "all-summed" (all K, one '
+                        'backward of the summed losses) only when named')
     parser.add_argument('--data', nargs='?', const='SAME',
                         help="the real data pipeline: a config's "
                         'train_dataloader (no value: --config\'s own)')
@@ -308,6 +314,9 @@ def parse_args(argv: List[str]) -> argparse.Namespace:
     parser.add_argument('--clip-grad', type=float, default=0.0,
                         help='gradient clip max norm (per module for all)')
     parser.add_argument('--drop-path', type=float, default=0.1)
+    parser.add_argument('--profile-ops', action='store_true',
+                        help='profile three more steps per mode: time in '
+                        'matrix products, attention and other operators')
     parser.add_argument('--batch-augments', action='store_true',
                         help="keep the config's Mixup/CutMix and loss")
     parser.add_argument('--peak-tflops', type=float,
@@ -359,7 +368,8 @@ def main(argv: List[str] = None) -> None:
         return
     if args.transfer and not args.device.startswith('cuda'):
         raise SystemExit('--transfer needs a CUDA GPU.')
-    from mmincubate.benchmark.step_report import derive, summary, table
+    from mmincubate.benchmark.step_report import (derive, op_table,
+                                                  summary, table)
     device = torch.cuda.get_device_name() \
         if args.device.startswith('cuda') else \
         f'CPU, {torch.get_num_threads()} threads'
@@ -375,6 +385,8 @@ def main(argv: List[str] = None) -> None:
     results = run_modes(args, argv, k)
     derived = derive(results, args.batch, k, _peak_tflops(args) or None)
     print(table(derived, list(results)))
+    if args.profile_ops:
+        print(op_table(derived, list(results)))
     print(summary(derived, args.data is not None, k))
     if args.data is not None:
         derived['run'].update(_data_cost(args, cfg, k))
