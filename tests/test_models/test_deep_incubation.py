@@ -5,6 +5,7 @@ import torch
 from mmpretrain.structures import DataSample
 
 from mmincubate.models import DeepIncubation
+from mmincubate.models.algorithms.meta_prefix import meta_prefixes
 from mmincubate.utils import CheckpointFormatError
 from tests.conftest import tiny_target
 
@@ -91,7 +92,8 @@ def test_incubation_trains_only_module_and_no_meta_graph():
     inputs, samples = batch()
     meta_before = copy.deepcopy(model.meta.state_dict())
     # the prefix runs without autograd
-    prefixes = model._meta_prefixes(inputs, [2])
+    prefixes = meta_prefixes(model.adapter, model.meta.backbone, inputs,
+                             {2: model.hybrid_rates(2)[:2]})
     assert not prefixes[2][0].requires_grad
     assert prefixes[2][0].grad_fn is None
     optim = torch.optim.AdamW(

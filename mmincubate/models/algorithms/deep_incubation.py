@@ -12,8 +12,10 @@ from mmincubate.registry import INCUBATION_ADAPTERS, MODELS
 from mmincubate.utils.state_dict import load_state_dict_strict
 from ..adapters import BLOCK, FINAL, adapter_for
 from .block_runtime import checkpoint_blocks, compile_blocks
+from .meta_prefix import meta_prefixes
 from .module_split import (DEFAULT_NUM_MODULES, PHASES, EvalTarget,
-                           check_module_indices, module_key, split_depth)
+                           block_ranges, check_module_indices, module_key,
+                           split_depth)
 from .per_hybrid_step import GradReducer, train_step_per_hybrid
 
 
@@ -116,13 +118,10 @@ class DeepIncubation(BaseModel):
                 f'split into {self.num_modules} modules; they must match.')
         self.meta_checkpoint = meta_checkpoint
         self.target_checkpoint = target_checkpoint
-        starts = np.cumsum([0] + depths)
-        self.module_block_ranges = [(int(starts[i]), int(starts[i + 1]))
-                                    for i in range(self.num_modules)]
-        self._block_owner = {}
-        for i, (begin, end) in enumerate(self.module_block_ranges):
-            for b in range(begin, end):
-                self._block_owner[b] = i
+        self.module_block_ranges = block_ranges(depths)
+        self._block_owner = {b: i for i, (begin, end) in
+                             enumerate(self.module_block_ranges)
+                             for b in range(begin, end)}
         self.phase = 'finetune'
         self.active_modules: Tuple[int, ...] = ()
         self.drop_path_rate = 0.0
@@ -231,35 +230,6 @@ class DeepIncubation(BaseModel):
     # ------------------------------------------------------------------
     # hybrid forward
     # ------------------------------------------------------------------
-    def _meta_prefixes(self, inputs: torch.Tensor,
-                       modules: Sequence[int]) -> Dict[int, tuple]:
-        """Tokens entering module i (i > 0) from the frozen meta prefix.
-
-        Runs without autograd, once per batch: hybrids whose prefix blocks
-        have the same drop-path rates (all of them for equal depths) share
-        the computation.
-        """
-        needed = [i for i in modules if i > 0]
-        if not needed:
-            return {}
-        meta_blocks = self._blocks(self.meta)
-        out = {}
-        with torch.no_grad():
-            tokens, context = self.adapter.embed(self._backbone(self.meta),
-                                                 inputs)
-            cache = {(): tokens}
-            for i in needed:
-                rates = self.hybrid_rates(i)
-                key: tuple = ()
-                for j in range(i):
-                    next_key = key + (float(rates[j]), )
-                    if next_key not in cache:
-                        self.adapter.set_drop_path(meta_blocks[j], rates[j])
-                        cache[next_key] = meta_blocks[j](cache[key])
-                    key = next_key
-                out[i] = (cache[key], context)
-        return out
-
     def _hybrid_tail(self, index: int, tokens: torch.Tensor,
                      context) -> Tuple[tuple, nn.Module]:
         """Module ``index`` and the meta blocks behind it; returns the
@@ -289,7 +259,9 @@ class DeepIncubation(BaseModel):
         hybrid's own blocks run when it is asked for, so a caller that
         backpropagates one hybrid before asking for the next holds one
         hybrid's activations at a time (:func:`train_step_per_hybrid`)."""
-        prefixes = self._meta_prefixes(inputs, modules)
+        prefixes = meta_prefixes(
+            self.adapter, self._backbone(self.meta), inputs,
+            {i: self.hybrid_rates(i)[:i] for i in modules if i > 0})
         for i in modules:
             if i == 0:
                 tokens, context = self.adapter.embed(

@@ -1,4 +1,5 @@
 """The split of a target into modules: depths, indices, per-module names."""
+import itertools
 import numbers
 import re
 from typing import List, Optional, Sequence, Tuple, Union
@@ -68,3 +69,10 @@ def split_depth(depth: int, num_modules: Optional[int],
             f'{depth} into equal parts; choose a divisor of {depth} or pass '
             f'module_depths=[...] summing to {depth}.')
     return [depth // num_modules] * num_modules
+
+
+def block_ranges(depths: Sequence[int]) -> List[Tuple[int, int]]:
+    """``(begin, end)`` target block indices of each module:
+    ``[3, 3]`` -> ``[(0, 3), (3, 6)]``."""
+    ends = list(itertools.accumulate(depths))
+    return [(end - depth, end) for depth, end in zip(depths, ends)]
