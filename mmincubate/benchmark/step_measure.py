@@ -176,19 +176,19 @@ def _paired_share(model: nn.Module, own: tuple, reference: tuple,
                   iters: int, device: torch.device,
                   drop_path_rate: float) -> float:
     """Median time ratio of steps of ``own`` to ``reference`` (each a
-    ``(mode, step)``) taken in turn. After every switch one step runs
-    untimed: it pays for the switch (the allocator and caches turning to
-    the other mode's tensors), which neither mode pays in a job of its
-    own."""
-    (mode, step), (reference, reference_step) = own, reference
+    ``(mode, step)``) taken in turn, which goes first alternating (a load
+    that rises or falls across a pair cancels over two pairs). After every
+    switch one step runs untimed: it pays for the switch (the allocator and
+    caches turning to the other mode's tensors), which neither mode pays in
+    a job of its own."""
     ratios = []
-    for _ in range(iters):
-        prepare_mode(model, mode, drop_path_rate)
-        step()
-        seconds = _timed_step(step, device)
-        prepare_mode(model, reference, drop_path_rate)
-        reference_step()
-        ratios.append(seconds / _timed_step(reference_step, device))
+    for index in range(iters):
+        seconds = {}
+        for name, step in (own, reference)[::1 if index % 2 == 0 else -1]:
+            prepare_mode(model, name, drop_path_rate)
+            step()
+            seconds[name] = _timed_step(step, device)
+        ratios.append(seconds[own[0]] / seconds[reference[0]])
     return statistics.median(ratios)
 
 

@@ -14,6 +14,8 @@ from mmincubate.benchmark.step_measure import (attention_kernels,
                                                data_seconds_per_batch,
                                                measure_mode, op_category,
                                                op_seconds, synthetic_batches)
+from mmincubate.benchmark.step_machine import (KINETO_QUIET, cpu_model,
+                                               worker_env)
 from mmincubate.benchmark.step_modes import (all_modes, build_step,
                                              expand_modes, prepare_mode)
 from mmincubate.benchmark.step_report import (derive, op_table, summary,
@@ -193,6 +195,21 @@ def test_data_seconds_per_batch_restarts_epochs():
     assert data_seconds_per_batch(loader, batches=5) > 0
 
 
+def test_worker_env(monkeypatch):
+    monkeypatch.delenv('KINETO_LOG_LEVEL', raising=False)
+    monkeypatch.delenv('PYTHONWARNINGS', raising=False)
+    cpu = worker_env(False, 'ignore:x:UserWarning')
+    assert cpu['KINETO_LOG_LEVEL'] == KINETO_QUIET
+    assert cpu['PYTHONWARNINGS'] == 'ignore:x:UserWarning'
+    assert 'KINETO_LOG_LEVEL' not in worker_env(True, 'ignore:x:UserWarning')
+    # what the user set wins
+    monkeypatch.setenv('KINETO_LOG_LEVEL', '0')
+    monkeypatch.setenv('PYTHONWARNINGS', 'error')
+    mine = worker_env(False, 'ignore:x:UserWarning')
+    assert (mine['KINETO_LOG_LEVEL'], mine['PYTHONWARNINGS']) == ('0', 'error')
+    assert cpu_model()
+
+
 def test_attention_kernels():
     assert attention_kernels({'aten.mm': 1, 'aten.bmm': 2}) == \
         'unfused (bmm)'
@@ -265,10 +282,15 @@ def test_script_with_the_real_data_pipeline(tmp_path):
         [sys.executable, SCRIPT, '--config',
          'configs/incubate/vit_tiny_k4_digits.py', '--data', '--batch', '16',
          '--iters', '2', '--warmup', '1', '--modes', 'e2e', 'module3',
-         'upstream3', '--clip-grad', '1.0', '--json', str(out)],
+         'upstream3', '--clip-grad', '1.0', '--profile-ops', '--json',
+         str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     assert 'data: SAME' not in done.stdout
+    assert done.stdout.startswith(f'CPU ({cpu_model()}), ')
+    assert 'operators    matmul attention' in done.stdout
+    # the CPU profiler's own log lines stay out of the report
+    assert 'profiler_start' not in done.stdout + done.stderr
     assert 'target one module\'s step memory <= 0.6x E2E:' in done.stdout
     figures = json.loads(out.read_text())
     assert set(figures['results']) == {'e2e', 'module3', 'upstream3'}

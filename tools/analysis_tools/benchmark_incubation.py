@@ -244,7 +244,8 @@ def run_modes(args, argv: List[str], k: int) -> Dict[str, dict]:
         for round_index in range(args.repeats):
             for mode in modes:
                 out = osp.join(tmp, f'{mode}_{round_index}.json')
-                rounds[mode].append(_run_worker_process(argv, mode, out))
+                rounds[mode].append(_run_worker_process(
+                    argv, mode, out, args.device.startswith('cuda')))
                 r = rounds[mode][-1]
                 print(f'{mode:10s} {r["sec_per_step"] * 1e3:9.1f} ms/step  '
                       f'{r["flops"] / 1e9:9.1f} GFLOP  peak '
@@ -258,11 +259,12 @@ def run_modes(args, argv: List[str], k: int) -> Dict[str, dict]:
     return results
 
 
-def _run_worker_process(argv: List[str], mode: str, out: str) -> dict:
+def _run_worker_process(argv: List[str], mode: str, out: str,
+                        on_cuda: bool) -> dict:
+    from mmincubate.benchmark.step_machine import worker_env
     command = [sys.executable, osp.abspath(__file__), *argv,
                '--worker-mode', mode, '--worker-out', out]
-    env = dict(os.environ, PYTHONWARNINGS=os.environ.get(
-        'PYTHONWARNINGS', f'ignore:{PKG_RESOURCES_WARNING}:UserWarning'))
+    env = worker_env(on_cuda, f'ignore:{PKG_RESOURCES_WARNING}:UserWarning')
     done = subprocess.run(command, cwd=os.getcwd(), env=env)
     if done.returncode != 0:
         raise SystemExit(f'mode {mode} failed (exit code {done.returncode}); '
@@ -350,14 +352,6 @@ def _data_name(args) -> str:
     return f"data: {config}'s train_dataloader"
 
 
-def _allocator_settings() -> str:
-    """glibc malloc settings from the environment (the workers inherit
-    them): they decide whether freed memory goes back to the OS every step
-    and is page-faulted in again."""
-    names = sorted(n for n in os.environ if n.startswith('MALLOC_'))
-    return ''.join(f', {n}={os.environ[n]}' for n in names)
-
-
 def main(argv: List[str] = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
@@ -368,18 +362,17 @@ def main(argv: List[str] = None) -> None:
         return
     if args.transfer and not args.device.startswith('cuda'):
         raise SystemExit('--transfer needs a CUDA GPU.')
+    from mmincubate.benchmark.step_machine import (allocator_settings,
+                                                   device_name)
     from mmincubate.benchmark.step_report import (derive, op_table,
                                                   summary, table)
-    device = torch.cuda.get_device_name() \
-        if args.device.startswith('cuda') else \
-        f'CPU, {torch.get_num_threads()} threads'
-    print(f'{device}, torch {torch.__version__}; {args.config}, batch '
-          f'{args.batch}, {args.iters} steps after {args.warmup} warm-up, '
+    print(f'{device_name(args.device)}, torch {torch.__version__}; '
+          f'{args.config}, batch {args.batch}, {args.iters} steps after {args.warmup} warm-up, '
           f'{_data_name(args)}'
           f'{", bf16" if args.amp else ""}'
           f'{", with_cp" if args.with_cp else ""}'
           f'{", compiled" if args.compile else ""}'
-          f'{_allocator_settings()}', flush=True)
+          f'{allocator_settings()}', flush=True)
     cfg = _model_cfg(args)
     k = _num_modules(cfg.model)
     results = run_modes(args, argv, k)
