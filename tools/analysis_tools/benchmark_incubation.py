@@ -11,26 +11,26 @@ or GPU, with synthetic tensors or the real data pipeline.
 Modes (``mmincubate.benchmark.step_modes``): ``plain`` (a plain PyTorch
 loop over the target), ``e2e``, ``meta``, ``module0`` .. ``module{K-1}``
 (one module alone), ``all`` (all K modules in one step) and ``upstream0``
-.. (one module, the meta blocks behind it also computing weight
-gradients); on request ``all-summed`` (the work of ``all``, which
-backpropagates one hybrid at a time, with one backward of the summed
-losses: all K hybrids' activations alive at once). Every mode runs in a fresh process: real ``train_step``s with
-AdamW (the same arguments in the plain loop) on the config's model, drop
-path 0.1, its batch augments removed and its loss plain cross entropy
-unless ``--batch-augments``. Printed per mode: median time per step (the
-batch fetch included), images/s, measured FLOPs (forward and backward
-matrix products), time and FLOPs as shares of E2E and their ratio, peak
-memory (GPU: allocated; CPU: resident) and the step's part of it (above the
-weights resident before the first step) against E2E's, the optimizer
-step's share, TFLOP/s and, with ``--peak-tflops`` (default on an H100 or
-H200: 790), model FLOP utilisation; then the sequential and upstream sums,
-all-K speedups, the framework overhead, the attention kernels, with
-``--data`` the pipeline's CPU time per batch, and a MET / MISSED line per
-target; with ``--profile-ops`` the milliseconds of matrix products,
-attention and all other operators per step of each mode (the median of
-three profiled steps). A mode's time share of E2E is measured against E2E
-steps taken in turn in the mode's process (the load of a shared machine
-cancels). Nothing is asserted about speed.
+.. (one module, the meta blocks behind it also computing weight gradients);
+on request ``all-summed`` (the work of ``all``, which backpropagates one
+hybrid at a time, with one backward of the summed losses: all K hybrids'
+activations alive at once). Every mode runs in a fresh process: real
+``train_step``s with AdamW (the same arguments in the plain loop) on the
+config's model, drop path 0.1, its batch augments removed and its loss
+plain cross entropy unless ``--batch-augments``. Printed per mode: median
+time per step (the batch fetch included), images/s, measured FLOPs (forward
+and backward matrix products), time and FLOPs as shares of E2E and their
+ratio, peak memory (GPU: allocated; CPU: resident) and the step's part of
+it (above the weights resident before the first step) against E2E's, the
+optimizer step's share, TFLOP/s and, with ``--peak-tflops`` (default on an
+H100 or H200: 790), model FLOP utilisation; then the sequential and
+upstream sums, all-K speedups, the framework overhead, the attention
+kernels, with ``--data`` the pipeline's CPU time per batch, and a MET /
+MISSED line per target; with ``--profile-ops`` the milliseconds of matrix
+products, attention and all other operators per step of each mode (the
+median of three profiled steps). A mode's time share of E2E is measured
+against E2E steps taken in turn in the mode's process (the load of a shared
+machine cancels). Nothing is asserted about speed.
 
 ``--data`` takes the dataloader of a config (default: ``--config``'s own)
 with its transforms and workers, the batch size set to ``--batch``.
@@ -367,7 +367,8 @@ def main(argv: List[str] = None) -> None:
     from mmincubate.benchmark.step_report import (derive, op_table,
                                                   summary, table)
     print(f'{device_name(args.device)}, torch {torch.__version__}; '
-          f'{args.config}, batch {args.batch}, {args.iters} steps after {args.warmup} warm-up, '
+          f'{args.config}, batch {args.batch}, {args.iters} steps after '
+          f'{args.warmup} warm-up, '
           f'{_data_name(args)}'
           f'{", bf16" if args.amp else ""}'
           f'{", with_cp" if args.with_cp else ""}'

@@ -4,8 +4,11 @@ from typing import Dict, Sequence
 import torch
 from torch import nn
 
+from ..adapters import IncubationAdapter
 
-def meta_prefixes(adapter, meta_backbone: nn.Module, inputs: torch.Tensor,
+
+def meta_prefixes(adapter: IncubationAdapter, meta_backbone: nn.Module,
+                  inputs: torch.Tensor,
                   prefix_rates: Dict[int, Sequence[float]]
                   ) -> Dict[int, tuple]:
     """``{i: (tokens, context)}``: what enters module ``i`` from the first
@@ -14,8 +17,6 @@ def meta_prefixes(adapter, meta_backbone: nn.Module, inputs: torch.Tensor,
 
     Runs without autograd, once per batch: hybrids whose prefixes have the
     same rates (all of them for equal module depths) share the computation.
-    ``adapter`` is the model's
-    :class:`~mmincubate.models.adapters.IncubationAdapter`.
     """
     if not prefix_rates:
         return {}
