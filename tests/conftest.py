@@ -1,29 +1,28 @@
+"""The test session: one thread per process, mmincubate's default scope, and
+one shared training run of the digits pipeline (helpers: tests/helpers.py).
+"""
+import os
 import os.path as osp
 import sys
+from typing import NamedTuple
 
 import pytest
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-SHARED_DATA = osp.join(osp.dirname(ROOT), 'shared', 'data')
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
+from tests.helpers import shared_run_cfg, train  # noqa: E402
 
-def tiny_target(depth=8, dims=32, heads=2, num_classes=10, img=8, patch=2,
-                in_channels=1, **backbone):
-    """A tiny mmpretrain ViT classifier config."""
-    return dict(
-        type='ImageClassifier',
-        backbone=dict(
-            type='VisionTransformer',
-            arch=dict(embed_dims=dims, num_layers=depth, num_heads=heads,
-                      feedforward_channels=dims * 2),
-            img_size=img, patch_size=patch, in_channels=in_channels,
-            **backbone),
-        head=dict(type='VisionTransformerClsHead', num_classes=num_classes,
-                  in_channels=dims),
-        data_preprocessor=dict(num_classes=num_classes, mean=[127.5],
-                               std=[127.5], to_rgb=False))
+
+def pytest_configure(config):
+    """Tiny models train fastest on one thread, and processes side by side
+    (pytest-xdist workers, the processes a test starts) then do not fight
+    for the cores."""
+    import torch
+    torch.set_num_threads(1)
+    os.environ['OMP_NUM_THREADS'] = '1'
+    os.environ['MKL_NUM_THREADS'] = '1'
 
 
 @pytest.fixture(autouse=True)
@@ -31,3 +30,42 @@ def _mmincubate_scope():
     from mmengine.registry import init_default_scope
     init_default_scope('mmincubate')
     yield
+
+
+class SharedRun(NamedTuple):
+    """The outputs of the shared run: its work_dir (checkpoints
+    ``iter_5.pth`` ... ``iter_30.pth``, the exports, ``summary.json``) and
+    the final weights of the whole model (meta and target)."""
+    work_dir: str
+    state: dict
+
+
+@pytest.fixture(scope='session')
+def digits_run(tmp_path_factory) -> SharedRun:
+    """The whole pipeline once per test session: meta (12 iterations),
+    incubation of all 4 modules in parallel (10), fine-tuning (8), on the
+    shipped digits config. With pytest-xdist the first worker to ask trains
+    it and the others wait for it and read it."""
+    import torch
+    from filelock import FileLock
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get('PYTEST_XDIST_WORKER'):
+        root = root.parent  # shared by the workers of this session
+    work_dir = osp.join(str(root), 'digits_run')
+    done = osp.join(work_dir, 'state.pth')
+    with FileLock(osp.join(str(root), 'digits_run.lock')):
+        if not osp.isfile(done):
+            from mmengine.registry import init_default_scope
+            init_default_scope('mmincubate')
+            _, state = train(shared_run_cfg(work_dir))
+            torch.save(state, done + '.part')
+            os.replace(done + '.part', done)
+    return SharedRun(work_dir, torch.load(done, weights_only=True))
+
+
+def pytest_collection_modifyitems(config, items):
+    """The slow tests first (stable): with several workers the long ones
+    start at once instead of last. (The README's test command runs
+    ``--dist loadscope``: the tests of a module, or of a class, run on one
+    worker, so that module fixtures run once.)"""
+    items.sort(key=lambda item: item.get_closest_marker('slow') is None)

@@ -17,6 +17,7 @@ from mmincubate.converters import (ConversionError, convert_file,
                                    timm_to_mmpretrain)
 from mmincubate.utils.checkpoint import (UnsafeCheckpointError,
                                          load_checkpoint_file)
+from tests.helpers import randomize
 
 timm = pytest.importorskip('timm')
 
@@ -43,16 +44,6 @@ ARCHS = {
 
 def quiet(_msg: str) -> None:
     pass
-
-
-def randomize(model: nn.Module, seed: int = 0) -> nn.Module:
-    gen = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for p in model.parameters():
-            p.copy_(torch.randn(p.shape, generator=gen) * 0.2)
-            if p.dim() == 1 and p.shape[0] == EMBED:  # norms: around 1
-                p.add_(1.0)
-    return model.eval()
 
 
 def mmpretrain_backbone_cfg(name: str, out_type: str = 'cls_token') -> dict:

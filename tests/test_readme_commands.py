@@ -4,12 +4,18 @@ Commands run in order in a sandbox (the checkout's tools/ and .venv/, a copy
 of configs/) so relative paths such as work_dirs/ and data/ stay there.
 Commands on the CPU-sized configs (digits, CIFAR-10, the 16x16 digits
 fine-tuning) really run; in the sandbox those configs train on a few images
-per epoch, with their schedules, names and exports unchanged. Commands on
-the ImageNet, COCO and ADE20K configs, or on 8 GPUs, are dry runs: the same
-tool with ``--dry-run`` (the config loads, the overrides parse, the phases
-resolve) or, for Slurm, a stand-in sbatch that records without running. A
-command that matches no rule fails the test, so one added to the README
-later is covered or noticed.
+per epoch and every phase (or E2E schedule, or benchmark arm) for at most
+``SANDBOX_EPOCHS`` epochs, with names, phases and exports unchanged: this
+test checks that the commands work together, the learning is checked
+elsewhere. The Python tools run in this process as their command lines
+(their ``main(argv)`` in the sandbox, globs expanded and ``for`` loops
+unrolled as bash would); shell scripts, and the processes that tools start
+themselves, run as processes. Commands on the ImageNet, COCO and ADE20K
+configs, or on 8 GPUs, are dry runs: the same tool with ``--dry-run`` (the
+config loads, the overrides parse, the phases resolve) or, for Slurm, a
+stand-in sbatch that records without running. A command that matches no
+rule fails the test, so one added to the README later is covered or
+noticed.
 """
 import glob
 import os
@@ -20,17 +26,19 @@ import shlex
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import List
 
 import pytest
 import torch
 from mmengine.config import Config
 
-from tests.conftest import ROOT, SHARED_DATA
+from tests.helpers import (CIFAR_TAR, ROOT, digits_vit, load_tool,
+                           release_checkpoint, run_tool)
 
 README = osp.join(ROOT, 'README.md')
-CIFAR10_TAR = osp.join(SHARED_DATA, 'cifar10', 'train.tar.gz')
+CIFAR10_TAR = CIFAR_TAR
 STANDIN = osp.join(ROOT, 'tests', 'test_tools', 'slurm_standin')
 # configs that train on CPU in the sandbox (on a few images per epoch)
 CPU_CONFIG = re.compile(r'configs/.*(digits|cifar10).*\.py$')
@@ -38,20 +46,32 @@ CPU_CONFIG = re.compile(r'configs/.*(digits|cifar10).*\.py$')
 PLACEHOLDER_FILES = ('official.pth', 'timm_vit.pth', 'meta_vit_b.pth')
 # the README's placeholder for a CIFAR-10 source
 PLACEHOLDER_ARGS = {'SRC': CIFAR10_TAR}
+# the longest phase, E2E schedule or benchmark arm phase in the sandbox
+SANDBOX_EPOCHS = 2
+# tools whose command line runs in this process (main(argv) or __main__)
+IN_PROCESS = re.compile(
+    r'tools/(train|test|assemble|run_benchmark|model_converters/\w+|'
+    r'dataset_converters/\w+|analysis_tools/(plot_cost_accuracy|'
+    r'benchmark_incubation))\.py$')
 
 
 @dataclass
 class Command:
     line: int
     text: str
+    section: str = ''
 
 
 def readme_commands(markdown: str) -> List[Command]:
     """Commands of the ```bash blocks: continuation lines joined, comment
-    lines dropped, a ``for ... done`` loop kept as one command."""
-    commands, block, start = [], None, 0
+    lines dropped, a ``for ... done`` loop kept as one command; each with
+    the heading of its README section."""
+    commands, block, start, section, fenced = [], None, 0, '', False
     for number, line in enumerate(markdown.splitlines(), 1):
+        if not fenced and re.match(r'#+ ', line):
+            section = line.lstrip('#').strip()
         if line.startswith('```'):
+            fenced = not fenced
             block = [] if block is None and line.strip() == '```bash' \
                 else None
             continue
@@ -65,7 +85,7 @@ def readme_commands(markdown: str) -> List[Command]:
             commands[-1].text += '\n' + line.strip()
         else:
             start = number
-            commands.append(Command(start, line.strip()))
+            commands.append(Command(start, line.strip(), section))
     return commands
 
 
@@ -142,39 +162,46 @@ def plan(text: str) -> List[tuple]:
                          f'{__name__}.plan(): {text!r}')
 
 
+def _shorten(stage: dict) -> None:
+    for key in ('max_epochs', 'max_iters'):
+        if key in stage:
+            stage[key] = min(stage[key], SANDBOX_EPOCHS)
+
+
 def _shrink(path: str, out: str) -> None:
-    """A CPU config with a few images per epoch, all else unchanged."""
+    """A CPU config with a few images per epoch and short phases (or a
+    benchmark config with short arms), all else unchanged."""
     cfg = Config.fromfile(path)
     for name, count in (('train_dataloader', 64), ('val_dataloader', 128),
                         ('test_dataloader', 128)):
         if cfg.get(name) is not None:
             cfg[name].dataset.indices = count
+    train_cfg = cfg.get('train_cfg') or {}
+    for stage in train_cfg.get('phases') or [train_cfg]:
+        _shorten(stage)
+    for arm in (cfg.get('benchmark') or {}).values():
+        if isinstance(arm, dict) and 'cfg_options' in arm:
+            options = arm['cfg_options']
+            for key in [k for k in options if k.endswith('max_epochs')]:
+                options[key] = min(options[key], SANDBOX_EPOCHS)
     cfg.dump(out)
 
 
 def _placeholder_files(sandbox: str) -> None:
     """Tiny stand-ins for a user's downloads: an official release file of
     the digits target, a timm ViT, an official release meta model."""
-    timm = pytest.importorskip('timm')
-    from tests.test_converters import randomize
-    from tests.test_tools.test_converted_checkpoints import \
-        release_checkpoint
-
-    def vit(depth, seed):
-        return randomize(timm.models.VisionTransformer(
-            img_size=8, patch_size=2, in_chans=1, embed_dim=64, depth=depth,
-            num_heads=4, mlp_ratio=2.0, num_classes=10), seed=seed)
-
-    torch.save(release_checkpoint(vit(8, 0).state_dict(), [2] * 4),
+    pytest.importorskip('timm')
+    torch.save(release_checkpoint(digits_vit(8, 0).state_dict(), [2] * 4),
                osp.join(sandbox, 'official.pth'))
-    torch.save(vit(8, 1).state_dict(), osp.join(sandbox, 'timm_vit.pth'))
-    torch.save(release_checkpoint(vit(4, 2).state_dict(), [1] * 4),
+    torch.save(digits_vit(8, 1).state_dict(),
+               osp.join(sandbox, 'timm_vit.pth'))
+    torch.save(release_checkpoint(digits_vit(4, 2).state_dict(), [1] * 4),
                osp.join(sandbox, 'meta_vit_b.pth'))
 
 
-@pytest.fixture(scope='module')
-def sandbox(tmp_path_factory):
-    root = str(tmp_path_factory.mktemp('readme'))
+def make_sandbox(root: str) -> str:
+    """The checkout's tools/, .venv/ and package linked, configs/ copied
+    (the CPU configs shrunk), the placeholder downloads made."""
     for name in ('tools', '.venv', 'mmincubate'):
         if osp.exists(osp.join(ROOT, name)):
             os.symlink(osp.join(ROOT, name), osp.join(root, name))
@@ -205,8 +232,77 @@ def test_readme_has_commands():
                for c in commands)
 
 
-@pytest.mark.slow
-def test_every_readme_command_runs(sandbox):
+def unroll(text: str) -> List[str]:
+    """The commands of a ``for VAR in WORDS; do BODY; done`` loop, with
+    ``$VAR`` and ``${VAR}`` replaced, in order; any other text as is."""
+    match = re.fullmatch(r'for (\w+) in ([^;\n]+);\s*do\s+(.+?)\s*;?\s*'
+                         r'done', text, re.S)
+    if match is None:
+        return [text]
+    name, values, body = match.groups()
+    return [re.sub(rf'\$({name}\b|\{{{name}\}})', value, line)
+            for value in values.split() for line in body.splitlines()
+            if line.strip()]
+
+
+def in_process(shell: str, sandbox: str) -> bool:
+    """Run ``python tools/<tool> ...`` in this process, as bash would: the
+    globs expanded in the sandbox (sorted; a glob that matches nothing
+    stays as written); False for any other command."""
+    words = shlex.split(shell)
+    if words[0] not in ('python', '.venv/bin/python') or \
+            IN_PROCESS.fullmatch(words[1]) is None or \
+            any(c in shell for c in '|;$<>`'):
+        return False
+    argv = []
+    for word in words[2:]:
+        found = sorted(glob.glob(word, root_dir=sandbox)) \
+            if '*' in word else []
+        argv.extend(found or [word])
+    result = run_tool(words[1][len('tools/'):], *argv, cwd=sandbox)
+    assert result.returncode == 0, result.tail(3000)
+    if '--dry-run' in argv:
+        assert 'dry run of' in result.output, result.tail(2000)
+    return True
+
+
+def as_process(shell: str, sandbox: str, env: dict) -> None:
+    proc = subprocess.run(
+        ['bash', '-c', f'set -euo pipefail\n{shell}'], cwd=sandbox,
+        capture_output=True, text=True, timeout=1200,
+        env=dict(env, PORT=str(random.randint(20000, 40000))))
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    if '--dry-run' in shell:
+        assert 'dry run of' in proc.stdout, proc.stdout[-2000:]
+
+
+#: README sections whose commands need nothing an earlier section makes:
+#: each group runs on its own (in its own sandbox, beside the others under
+#: pytest-xdist); every other section runs in README order in 'usage'
+PARTS = {
+    'CIFAR-10': 'cifar10',
+    'Results': 'results',
+    'Performance: step cost on CPU and GPU': 'performance',
+}
+
+
+def part_of(command: Command) -> str:
+    return PARTS.get(command.section, 'usage')
+
+
+def test_readme_parts_are_known():
+    """Every part named above exists, and together the parts hold every
+    README command once."""
+    commands = readme_commands(open(README).read())
+    sections = {c.section for c in commands}
+    assert set(PARTS) <= sections, set(PARTS) - sections
+    parts = [part_of(c) for c in commands]
+    assert set(parts) == {'usage', *PARTS.values()}
+
+
+def run_part(part: str, tmp_path, capsys) -> None:
+    """The commands of one part of the README, in README order."""
+    sandbox = make_sandbox(str(tmp_path))
     env = dict(os.environ, PATH=f'{STANDIN}:{os.environ["PATH"]}',
                STANDIN_SLURM_LOG=osp.join(sandbox, 'slurm_calls.jsonl'),
                STANDIN_SLURM_RUN='0', OMP_NUM_THREADS='1')
@@ -219,8 +315,10 @@ def test_every_readme_command_runs(sandbox):
         f.write(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} "$@"\n')
     os.chmod(osp.join(bin_dir, 'python'), 0o755)
     env['PATH'] = f'{bin_dir}:{env["PATH"]}'
-    done = []
-    for command in readme_commands(open(README).read()):
+    done, seconds = [], []
+    commands = [c for c in readme_commands(open(README).read())
+                if part_of(c) == part]
+    for command in commands:
         for how, shell in plan(command.text):
             if how.startswith('skip'):
                 done.append((command.line, how))
@@ -229,18 +327,57 @@ def test_every_readme_command_runs(sandbox):
                 pytest.skip(f'README line {command.line} needs the CIFAR-10 '
                             f'sample ({CIFAR10_TAR} is absent)')
             shell = _substitute(shell)
-            proc = subprocess.run(
-                ['bash', '-c', f'set -euo pipefail\n{shell}'], cwd=sandbox,
-                capture_output=True, text=True, timeout=1200,
-                env=dict(env, PORT=str(random.randint(20000, 40000))))
-            assert proc.returncode == 0, (
-                f'README line {command.line} ({how}): {shell}\n' +
-                (proc.stdout + proc.stderr)[-3000:])
-            if how == 'dry':
-                assert 'dry run of' in proc.stdout, proc.stdout[-2000:]
+            start = time.monotonic()
+            for step in unroll(shell):
+                try:
+                    if not in_process(step, sandbox):
+                        as_process(step, sandbox, env)
+                except AssertionError as error:
+                    raise AssertionError(
+                        f'README line {command.line} ({how}): {step}\n'
+                        f'{error}') from None
+            seconds.append((time.monotonic() - start, command.line))
             done.append((command.line, how))
-    kinds = {how for _, how in done}
-    assert {'run', 'dry', 'slurm'} <= kinds, kinds
+    assert done and len({line for line, _ in done}) == len(commands)
+    if part == 'usage':
+        kinds = {how for _, how in done}
+        assert {'run', 'dry', 'slurm'} <= kinds, kinds
+    with capsys.disabled():  # where the time went (pytest -s shows it)
+        print(f'\nREADME part {part!r}, slowest first: ' + ', '.join(
+            f'line {line} {sec:.0f} s' for sec, line in sorted(seconds)[::-1]
+            [:8]))
+
+
+@pytest.mark.slow
+class ReadmePart:
+    """One class per part: pytest-xdist's loadscope runs the parts side by
+    side."""
+    part = ''
+
+    def test_every_command_runs(self, tmp_path, capsys):
+        run_part(self.part, tmp_path, capsys)
+
+
+class TestReadmeUsage(ReadmePart):
+    part = 'usage'
+
+
+class TestReadmeCifar10(ReadmePart):
+    part = 'cifar10'
+
+
+class TestReadmeResults(ReadmePart):
+    part = 'results'
+
+
+class TestReadmePerformance(ReadmePart):
+    part = 'performance'
+
+
+def test_every_part_has_its_test():
+    tested = [value.part for name, value in globals().items()
+              if name.startswith('TestReadme')]
+    assert sorted(tested) == sorted({'usage', *PARTS.values()})
 
 
 def config_comment_commands() -> List[Command]:
@@ -263,25 +400,12 @@ def config_comment_commands() -> List[Command]:
     return found
 
 
-def _load_tool(name: str):
-    """tools/<name>.py as a module (``test`` would clash with the standard
-    library's package of that name)."""
-    import importlib.util
-    tools = osp.join(ROOT, 'tools')
-    if tools not in sys.path:
-        sys.path.insert(0, tools)  # test.py imports train
-    spec = importlib.util.spec_from_file_location(
-        f'mmincubate_tools_{name}', osp.join(tools, f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_config_comment_commands_parse():
     """Every usage line in a config header: the tool's own argument parsing,
     config loading and schedule resolution (in-process ``--dry-run``); the
     data tools among them run for real in the README test."""
-    train_tool, test_tool = (_load_tool(name) for name in ('train', 'test'))
+    train_tool, test_tool = (load_tool(f'{name}.py')
+                             for name in ('train', 'test'))
     readme = ' '.join(c.text for c in readme_commands(open(README).read()))
     commands = config_comment_commands()
     assert len(commands) >= 15

@@ -11,6 +11,7 @@ nothing is written.
 """
 import argparse
 import sys
+from typing import List, Optional
 
 from mmincubate.models.assembly import assemble_modules, classifier_checkpoint
 from mmincubate.utils.checkpoint import (CheckpointFormatError,
@@ -18,11 +19,11 @@ from mmincubate.utils.checkpoint import (CheckpointFormatError,
                                          save_checkpoint_atomic)
 
 
-def main() -> int:
+def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('modules', nargs='+', help='module_<i>.pth files')
     parser.add_argument('--out', required=True, help='output checkpoint')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     try:
         state_dict = assemble_modules(args.modules)
     except (CheckpointFormatError, UnsafeCheckpointError,

@@ -27,12 +27,18 @@ export PYTHON
 NAME=$(basename "$CONFIG" .py)
 WORK_ROOT=$(realpath -m "${WORK_ROOT:-work_dirs/${NAME}_split}")
 PORT=${PORT:-29500}
-K=${NUM_MODULES:-$(PYTHONPATH="$ROOT:${PYTHONPATH:-}" "$PYTHON" -c '
+# K (from CONFIG unless NUM_MODULES is set) and the GPUs: one interpreter
+read -r K NUM_GPUS < <(PYTHONPATH="$ROOT:${PYTHONPATH:-}" "$PYTHON" -c '
 import sys
-from mmengine.config import Config
-from mmincubate.engine.loops.phase_selection import num_modules_of
-print(num_modules_of(Config.fromfile(sys.argv[1]).model))' "$CONFIG")}
-NUM_GPUS=$("$PYTHON" -c 'import torch; print(torch.cuda.device_count())')
+import torch
+if sys.argv[2]:
+    k = sys.argv[2]
+else:
+    from mmengine.config import Config
+    from mmincubate.engine.loops.phase_selection import num_modules_of
+    k = num_modules_of(Config.fromfile(sys.argv[1]).model)
+print(k, torch.cuda.device_count())' "$CONFIG" "${NUM_MODULES:-}") \
+  || { echo "error: could not read the number of modules from $CONFIG" >&2; exit 2; }
 if [ "$NUM_GPUS" -gt 0 ] && [ "$NUM_GPUS" -lt $((K * GPUS)) ]; then
   echo "error: $K modules x $GPUS GPUs need $((K * GPUS)) GPUs; this machine has $NUM_GPUS." \
        "Use fewer GPUS_PER_MODULE, or the sequential mode in one job." >&2

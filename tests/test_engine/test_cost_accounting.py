@@ -1,14 +1,12 @@
 """CostAccountingHook: measured FLOPs equal a hand count of the matrix
 products of every phase; images, evaluations and summary.json add up."""
-import copy
 import json
 import os.path as osp
 
 import pytest
-from mmengine.config import Config
 
 from mmincubate.engine.runners import SafeCheckpointRunner
-from tests.conftest import ROOT, tiny_target
+from tests.helpers import ROOT, short_cfg, tiny_target
 
 DIMS, HEADS, DEPTH, K, CLASSES = 32, 2, 8, 4, 10
 IMG, PATCH, CHANNELS = 8, 2, 1
@@ -61,24 +59,13 @@ def parallel_incubation() -> int:
     return own + EMBED + (K - 1) * FROZEN_BLOCK_IN_FRONT
 
 
-def make_cfg(work_dir, phases, config='configs/incubate/vit_tiny_k4_digits.py'):
-    cfg = Config.fromfile(osp.join(ROOT, config))
-    target = tiny_target(depth=DEPTH, dims=DIMS, heads=HEADS)
-    if cfg.model.type == 'DeepIncubation':
-        cfg.model = dict(type='DeepIncubation', target=target, num_modules=K)
-        cfg.train_cfg = dict(type='IncubationLoop',
-                             phases=copy.deepcopy(phases))
-    else:
-        cfg.model = target
-        cfg.train_cfg = dict(by_epoch=False, max_iters=phases, val_interval=3)
-    cfg.train_dataloader.batch_size = BATCH
-    cfg.param_scheduler = [dict(type='ConstantLR', factor=1.0,
-                                by_epoch=False)]
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', by_epoch=False,
-                                        interval=100)
-    cfg.visualizer.vis_backends = [dict(type='LocalVisBackend')]
-    cfg.work_dir = str(work_dir)
-    return cfg
+def make_cfg(work_dir, phases,
+             config='configs/incubate/vit_tiny_k4_digits.py'):
+    """The hand-counted tiny ViT (K=4) in ``config``, at a constant lr."""
+    return short_cfg(work_dir, phases, config=osp.join(ROOT, config),
+                     target=tiny_target(depth=DEPTH, dims=DIMS, heads=HEADS),
+                     batch_size=BATCH, scheduler='constant',
+                     checkpoint_interval=100)
 
 
 def summary_of(work_dir) -> dict:

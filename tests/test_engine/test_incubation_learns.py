@@ -6,27 +6,17 @@ module's weights leaves its phase at chance; the bars are 1.5x chance for
 every phase and 8x chance for the final model, not tuned figures (at seed 0
 the recipe reaches 26% with the assembled model and 37% with hybrid 0 after
 its 10 incubation epochs, 81-91% elsewhere)."""
-import json
-import os.path as osp
-import subprocess
-import sys
-
 import pytest
 
-from tests.conftest import ROOT
+from tests.helpers import INCUBATE_DIGITS, ok, run_tool
+from tests.helpers import summary as summary_of
 
 pytestmark = pytest.mark.slow
 
 
 def test_digits_incubation_learns(tmp_path):
-    proc = subprocess.run(
-        [sys.executable, osp.join(ROOT, 'tools', 'train.py'),
-         osp.join(ROOT, 'configs/incubate/vit_tiny_k4_digits.py'),
-         '--work-dir', str(tmp_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=1200)
-    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
-    with open(tmp_path / 'summary.json') as f:
-        summary = json.load(f)
+    ok(run_tool('train.py', INCUBATE_DIGITS, '--work-dir', tmp_path))
+    summary = summary_of(tmp_path)
     top1 = {tag: summary[tag][key] for tag, key in [
         ('meta', 'meta/accuracy/top1'),
         ('assembled', 'assembled/accuracy/top1'),

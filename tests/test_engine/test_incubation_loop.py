@@ -1,64 +1,28 @@
-"""IncubationLoop and IncubationHook with a real Runner on CPU."""
-import copy
+"""IncubationLoop and IncubationHook with a real Runner on CPU; the
+whole-pipeline checks read the session's shared digits run."""
 import os.path as osp
 import shutil
 
 import pytest
 import torch
-from mmengine.config import Config
 from mmengine.hooks import Hook
 
 from mmincubate.engine.runners import SafeCheckpointRunner
 from mmincubate.models.assembly import assemble_modules
 from mmincubate.utils import load_checkpoint_file
-from tests.conftest import ROOT, tiny_target
+from tests.helpers import shared_run_cfg as make_cfg
+from tests.helpers import SHORT_PHASES as SHORT
+from tests.helpers import summary, train
 
-PHASES = [
-    dict(phase='meta', max_iters=12, val_interval=6),
-    dict(phase='incubate', max_iters=10, drop_path_rate=0.1, val_interval=5),
-    dict(phase='finetune', max_iters=8, drop_path_rate=0.1, val_interval=4,
-         optim_wrapper=dict(clip_grad=dict(max_norm=1.0))),
-]
+run = train
 
 
-def make_cfg(work_dir, phases=PHASES, **model):
-    cfg = Config.fromfile(
-        osp.join(ROOT, 'configs/incubate/vit_tiny_k4_digits.py'))
-    cfg.model = dict(type='DeepIncubation', target=tiny_target(depth=8),
-                     num_modules=4, **model)
-    cfg.train_cfg = dict(type='IncubationLoop', phases=copy.deepcopy(phases))
-    cfg.train_dataloader.batch_size = 64
-    cfg.param_scheduler = [dict(type='CosineAnnealingLR', by_epoch=False,
-                                eta_min=1e-5)]
-    cfg.default_hooks.checkpoint = dict(
-        type='CheckpointHook', by_epoch=False, interval=5, max_keep_ckpts=20)
-    cfg.default_hooks.logger = dict(type='LoggerHook', interval=5)
-    cfg.visualizer.vis_backends = [dict(type='LocalVisBackend')]
-    cfg.work_dir = str(work_dir)
-    cfg.experiment_name = osp.basename(str(work_dir))
-    return cfg
-
-
-def run(cfg):
-    runner = SafeCheckpointRunner.from_cfg(cfg)
-    runner.train()
-    model = runner.model
-    return runner, {k: v.clone() for k, v in model.state_dict().items()}
-
-
-@pytest.fixture(scope='module')
-def full_run(tmp_path_factory):
-    work_dir = tmp_path_factory.mktemp('full')
-    runner, state = run(make_cfg(work_dir))
-    return work_dir, runner, state
-
-
-def test_all_phases_run_and_export(full_run):
-    work_dir, runner, state = full_run
+def test_all_phases_run_and_export(digits_run):
+    work_dir, state = digits_run
     for name in ['meta.pth', 'module_0.pth', 'module_3.pth', 'assembled.pth',
                  'final.pth', 'summary.json']:
         assert osp.isfile(osp.join(work_dir, name)), name
-    metrics = runner.train_loop.phase_metrics
+    metrics = summary(work_dir)
     assert set(metrics) >= {'meta', 'hybrid0', 'hybrid1', 'hybrid2',
                             'hybrid3', 'assembled', 'final'}
     # meta weights are bitwise those at the end of the meta phase
@@ -75,13 +39,13 @@ def test_all_phases_run_and_export(full_run):
         assert torch.equal(stacked[k], assembled[k]), k
     # final.pth is a plain mmpretrain classifier checkpoint
     from mmpretrain.registry import MODELS
-    plain = MODELS.build(tiny_target(depth=8))
+    plain = MODELS.build(make_cfg(work_dir).model.target)
     final = load_checkpoint_file(osp.join(work_dir, 'final.pth'))
     plain.load_state_dict(final['state_dict'], strict=True)
 
 
-def test_incubation_changes_only_modules(full_run):
-    work_dir, _, _ = full_run
+def test_incubation_changes_only_modules(digits_run):
+    work_dir, _ = digits_run
     before = load_checkpoint_file(
         osp.join(work_dir, 'iter_15.pth'), trust_mmengine=True)['state_dict']
     after = load_checkpoint_file(
@@ -96,9 +60,9 @@ def test_incubation_changes_only_modules(full_run):
 
 
 @pytest.mark.parametrize('iteration', [5, 15, 25])
-def test_resume_mid_phase_is_exact(full_run, tmp_path, iteration):
+def test_resume_mid_phase_is_exact(digits_run, tmp_path, iteration):
     """Resume from a checkpoint inside each phase: same final weights."""
-    work_dir, _, expected = full_run
+    work_dir, expected = digits_run
     shutil.copy(osp.join(work_dir, f'iter_{iteration}.pth'),
                 tmp_path / f'iter_{iteration}.pth')
     with open(tmp_path / 'last_checkpoint', 'w') as f:
@@ -111,8 +75,8 @@ def test_resume_mid_phase_is_exact(full_run, tmp_path, iteration):
         assert torch.equal(state[k], v), k
 
 
-def test_sequential_subset_and_assembly(full_run, tmp_path):
-    work_dir, _, _ = full_run
+def test_sequential_subset_and_assembly(digits_run, tmp_path):
+    work_dir, _ = digits_run
     phases = [dict(phase='incubate', max_iters=3, modules=[3, 1],
                    mode='sequential')]
     cfg = make_cfg(tmp_path, phases=phases,
@@ -187,12 +151,13 @@ def test_gradient_accumulation_per_phase(tmp_path):
     assert recorder.updated == [False, True, True] * 3
 
 
-def test_parallel_equals_sequential_without_drop_path(full_run, tmp_path):
+def test_parallel_equals_sequential_without_drop_path(digits_run,
+                                                      tmp_path):
     """Every stage starts from the (seed, phase) state with its own epoch
     count, and the frozen meta prefix makes each module's gradient its own
     hybrid's: with no random draws in the model (drop path 0), all modules
     in one step train exactly as one after another (and as separate jobs)."""
-    work_dir, _, _ = full_run
+    work_dir, _ = digits_run
     states, initial = {}, None
     for mode in ('parallel', 'sequential'):
         phases = [dict(phase='incubate', max_iters=6, val_interval=100,
@@ -212,15 +177,6 @@ def test_parallel_equals_sequential_without_drop_path(full_run, tmp_path):
                if k.startswith('target.') and not torch.equal(v, initial[k])]
     for i in range(4):  # every module moved
         assert any(f'layers.{2 * i}.' in k for k in trained), i
-
-
-SHORT = [  # validated at stage ends only
-    dict(phase='meta', max_iters=2, val_interval=10),
-    dict(phase='incubate', max_iters=2, modules=[0, 1], mode='sequential',
-         val_interval=10),
-    dict(phase='incubate', max_iters=2, modules=[2, 3], val_interval=10),
-    dict(phase='finetune', max_iters=2, val_interval=10),
-]
 
 
 class _Recorder(Hook):

@@ -33,7 +33,7 @@ from mmincubate.engine.hooks import IncubationHook
 from mmincubate.engine.runners import SafeCheckpointRunner
 from mmincubate.utils import load_checkpoint_file
 from mmincubate.utils.rng import apply_rng, capture_rng, rng_state_for_rank
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 CONFIG = osp.join(osp.dirname(osp.abspath(__file__)), '_kill_resume_config.py')
 EXPORTS = ['meta.pth', 'module_0.pth', 'module_1.pth', 'module_2.pth',

@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from mmincubate.engine.runners import SafeCheckpointRunner
-from tests.test_engine.test_incubation_loop import SHORT, make_cfg
+from tests.helpers import SHORT_PHASES as SHORT
+from tests.helpers import shared_run_cfg as make_cfg
 
 
 def run(tmp_path, name, **options):

@@ -9,8 +9,8 @@ from mmincubate.engine.optimizers import BF16AutocastOptimWrapper
 from mmincubate.models import DeepIncubation
 from mmincubate.models.algorithms.block_runtime import (CheckpointedForward,
                                                         checkpoint_blocks)
-from tests.conftest import tiny_target
-from tests.test_models.test_deep_incubation import batch
+from tests.helpers import random_batch as batch
+from tests.helpers import tiny_target
 
 PHASES = [dict(phase='meta', drop_path_rate=0.1),
           dict(phase='incubate', modules=[0, 1, 2, 3], drop_path_rate=0.1),

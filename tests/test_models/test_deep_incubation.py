@@ -2,12 +2,12 @@ import copy
 
 import pytest
 import torch
-from mmpretrain.structures import DataSample
 
 from mmincubate.models import DeepIncubation
 from mmincubate.models.algorithms.meta_prefix import meta_prefixes
 from mmincubate.utils import CheckpointFormatError
-from tests.conftest import tiny_target
+from tests.helpers import random_batch as batch
+from tests.helpers import tiny_target
 
 
 def build(depth=8, **kwargs):
@@ -15,13 +15,6 @@ def build(depth=8, **kwargs):
     model = DeepIncubation(target=tiny_target(depth=depth), **kwargs)
     model.init_weights()
     return model
-
-
-def batch(n=6, seed=1):
-    g = torch.Generator().manual_seed(seed)
-    inputs = torch.randn(n, 1, 8, 8, generator=g)
-    samples = [DataSample().set_gt_label(int(i) % 10) for i in range(n)]
-    return inputs, samples
 
 
 def manual_hybrid_logits(model, index, inputs):

@@ -4,13 +4,11 @@ import os.path as osp
 
 import pytest
 import torch
-from mmengine.config import Config
 
-from mmincubate.engine.runners import SafeCheckpointRunner
 from mmincubate.models.assembly import assemble_modules
 from mmincubate.registry import MODELS
 from mmincubate.utils import load_checkpoint_file
-from tests.conftest import ROOT
+from tests.helpers import ROOT, short_cfg, train
 
 # (incubation config, E2E twin, cfg options of both, adapter)
 CASES = {
@@ -31,33 +29,22 @@ PHASES = [
 ]
 
 
-def load(kind, name, backbone_options):
-    cfg = Config.fromfile(osp.join(ROOT, 'configs', kind, f'{name}.py'))
+def load(kind, name, backbone_options, work_dir='.'):
+    """The config with iteration-long phases (``PHASES``) and 64 validation
+    images, its backbone updated by ``backbone_options``."""
+    path = osp.join(ROOT, 'configs', kind, f'{name}.py')
+    cfg = short_cfg(work_dir, PHASES if kind == 'incubate' else None,
+                    config=path, val_images=64, checkpoint_interval=100)
     backbone = cfg.model.target.backbone if kind == 'incubate' else \
         cfg.model.backbone
     backbone.update(backbone_options)
     return cfg
 
 
-def small_run(cfg, work_dir):
-    cfg.train_cfg.phases = PHASES
-    cfg.param_scheduler = [dict(type='CosineAnnealingLR', by_epoch=False,
-                                eta_min=1e-5)]
-    cfg.val_dataloader.dataset.indices = 64
-    cfg.train_dataloader.batch_size = 32
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook',
-                                        by_epoch=False, interval=100)
-    cfg.visualizer.vis_backends = [dict(type='LocalVisBackend')]
-    cfg.work_dir = str(work_dir)
-    runner = SafeCheckpointRunner.from_cfg(cfg)
-    runner.train()
-    return runner
-
-
 @pytest.mark.parametrize('case', sorted(CASES))
 def test_backbone_incubates_end_to_end(case, tmp_path):
     incubate, e2e, options, adapter = CASES[case]
-    runner = small_run(load('incubate', incubate, options), tmp_path)
+    runner, _ = train(load('incubate', incubate, options, tmp_path))
     model = runner.model
     assert type(model.adapter).__name__ == adapter
     assert len(model.adapter.blocks(model.meta.backbone)) == 4

@@ -6,7 +6,7 @@ from mmpretrain.structures import DataSample
 
 from mmincubate.models import DeepIncubation
 from mmincubate.models.algorithms.per_hybrid_step import _backward_uncounted
-from tests.conftest import tiny_target
+from tests.helpers import tiny_target
 
 
 def build(per_hybrid_backward=True, **kwargs):

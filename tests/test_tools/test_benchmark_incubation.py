@@ -21,7 +21,7 @@ from mmincubate.benchmark.step_modes import (all_modes, build_step,
 from mmincubate.benchmark.step_report import (derive, op_table, summary,
                                               table)
 from mmincubate.models import DeepIncubation
-from tests.conftest import ROOT, tiny_target
+from tests.helpers import ROOT, tiny_target
 
 SCRIPT = osp.join(ROOT, 'tools/analysis_tools/benchmark_incubation.py')
 ADAMW = dict(lr=1e-3, weight_decay=0.05)
@@ -185,14 +185,30 @@ def test_peak_rss_keeps_a_freed_allocation():
     subprocess.run([sys.executable, '-c', script], cwd=ROOT, check=True)
 
 
-def test_data_seconds_per_batch_restarts_epochs():
+def test_data_seconds_per_batch_restarts_epochs(monkeypatch):
     """The digits training split (1,442 images) has 3 batches of 512: the
-    6 batches timed run over an epoch end."""
+    warm-up batch and the 5 timed ones run over an epoch end, and the
+    figure is the median of the 5 timed batches (a clock that advances
+    3, 1, 2, 5 and 4 s across them gives 3 s)."""
+    from types import SimpleNamespace
+
     from mmengine.config import Config
+    from mmengine.runner import Runner
+
+    from mmincubate.benchmark import step_measure
     cfg = Config.fromfile(
         osp.join(ROOT, 'configs/incubate/vit_tiny_k4_digits.py'))
     loader = dict(cfg.train_dataloader, batch_size=512)
-    assert data_seconds_per_batch(loader, batches=5) > 0
+    ticks = iter([0, 3, 10, 11, 20, 22, 30, 35, 40, 44])
+    monkeypatch.setattr(step_measure, 'time',
+                        SimpleNamespace(perf_counter=lambda: next(ticks)))
+    assert data_seconds_per_batch(loader, batches=5) == 3
+    assert next(ticks, None) is None  # one clock reading per start and end
+    # the batches themselves: epoch after epoch, 512 + 512 + 418 images
+    built = Runner.build_dataloader(dict(loader, num_workers=0), seed=0)
+    sizes = [len(batch['inputs']) for batch, _ in zip(
+        step_measure.loader_batches(built), range(6))]
+    assert sizes == [512, 512, 418, 512, 512, 418]
 
 
 def test_worker_env(monkeypatch):
@@ -207,7 +223,30 @@ def test_worker_env(monkeypatch):
     monkeypatch.setenv('PYTHONWARNINGS', 'error')
     mine = worker_env(False, 'ignore:x:UserWarning')
     assert (mine['KINETO_LOG_LEVEL'], mine['PYTHONWARNINGS']) == ('0', 'error')
-    assert cpu_model()
+
+
+def test_cpu_model_reads_the_processor_name(monkeypatch, tmp_path):
+    """The name from /proc/cpuinfo's first ``model name`` line; where the
+    file cannot be read, the platform's name, else 'unknown model'."""
+    from mmincubate.benchmark import step_machine
+    cpuinfo = tmp_path / 'cpuinfo'
+    cpuinfo.write_text('processor\t: 0\nvendor_id\t: X\n'
+                       'model name\t: Test CPU 9000 @ 1.00GHz\n'
+                       'processor\t: 1\nmodel name\t: Other\n')
+    real_open = open
+
+    def fake_open(path, *args, **kwargs):
+        if path == '/proc/cpuinfo':
+            return real_open(cpuinfo, *args, **kwargs)
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(step_machine, 'open', fake_open, raising=False)
+    assert cpu_model() == 'Test CPU 9000 @ 1.00GHz'
+    cpuinfo.unlink()  # unreadable: the platform's word, else a placeholder
+    monkeypatch.setattr(step_machine.platform, 'processor', lambda: 'x86_64')
+    assert cpu_model() == 'x86_64'
+    monkeypatch.setattr(step_machine.platform, 'processor', lambda: '')
+    assert cpu_model() == 'unknown model'
 
 
 def test_attention_kernels():

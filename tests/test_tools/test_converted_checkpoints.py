@@ -2,11 +2,9 @@
 Deep Incubation release files, converted with tools/model_converters/, start
 an incubation run (tools/train.py) or are evaluated (tools/test.py) with the
 digits configs. Tiny random timm models only, no downloads; every tool runs
-as a real process."""
+as its command line, in this process."""
 import os.path as osp
 import pickle
-import re
-import sys
 
 import numpy as np
 import pytest
@@ -14,13 +12,11 @@ import torch
 
 from mmincubate.engine.hooks.cost_accounting_hook import COST_KEYS
 from mmincubate.utils import load_checkpoint_file
-from tests.test_tools.test_test_tool import (E2E_DIGITS, INCUBATE_DIGITS,
-                                             evaluate_command,
-                                             reported_metrics, run_parallel,
-                                             summary, tool)
+from tests.helpers import (E2E_DIGITS, INCUBATE_DIGITS, digits_vit,
+                           release_checkpoint, reported_metrics, run_tool,
+                           summary)
 
-timm = pytest.importorskip('timm')
-from tests.test_converters import randomize  # noqa: E402  (needs timm)
+pytest.importorskip('timm')
 
 # the digits target (configs/_base_/models/vit_tiny_digits.py): 8 blocks of
 # width 64, 4 heads, MLP 128, 2x2 patches of 8x8 one-channel images; K = 4,
@@ -47,37 +43,6 @@ visualizer = dict(vis_backends=[dict(type='LocalVisBackend')])
 '''
 
 
-def digits_vit(depth: int, seed: int):
-    """A random timm ViT of the digits target's shape and ``depth``."""
-    model = timm.models.VisionTransformer(
-        img_size=8, patch_size=2, in_chans=1, embed_dim=64, depth=depth,
-        num_heads=4, mlp_ratio=2.0, num_classes=10)
-    return randomize(model, seed=seed)
-
-
-def release_checkpoint(state: dict, depths) -> dict:
-    """The official release layout (see tests/test_converters.py): timm
-    names plus ``stages.<module>.<local block>.*`` aliases under ``model``,
-    each module's own weights (local block indices) in ``model_stages``,
-    and training state the converter ignores."""
-    bounds = np.cumsum(depths)
-    model, stages = dict(state), [{} for _ in depths]
-    for key, value in state.items():
-        match = re.match(r'blocks\.(\d+)\.(.+)$', key)
-        if match is None:
-            owner = -1 if key.startswith(('norm.', 'head.')) else 0
-            stages[owner][key] = value
-            continue
-        block = int(match.group(1))
-        module = int(np.searchsorted(bounds, block, side='right'))
-        local = block - (bounds[module - 1] if module else 0)
-        stages[module][f'blocks.{local}.{match.group(2)}'] = value
-        model[f'stages.{module}.{local}.{match.group(2)}'] = value
-    return dict(model=model, model_stages=stages, epoch=99,
-                optimizer=dict(state={}, param_groups=[dict(lr=1e-3)]),
-                args=dict(model='vit_digits'))
-
-
 def digits_val_scores(model) -> tuple:
     """Softmax scores of a timm model on the digits validation split, as
     mmpretrain's data preprocessor feeds it ((x - 127.5) / 127.5)."""
@@ -93,8 +58,9 @@ def digits_val_scores(model) -> tuple:
 
 @pytest.fixture(scope='module')
 def interop(tmp_path_factory):
-    """Convert (3 converters at once), then train from the converted meta
-    model and evaluate the two converted targets (3 processes at once)."""
+    """Convert with the 3 converters, then train from the converted meta
+    model and evaluate the two converted targets (every tool in this
+    process, as its command line)."""
     tmp = tmp_path_factory.mktemp('interop')
     models = {'meta': digits_vit(K, seed=1),
               'target': digits_vit(DEPTH, seed=2),
@@ -108,24 +74,26 @@ def interop(tmp_path_factory):
         'target': ['timm_to_mmincubate', 'target_timm.pth'],
         'release': ['deep_incubation_to_mmincubate', 'release.pth'],
     }
-    conversions = run_parallel(
-        {name: [sys.executable, tool('model_converters', f'{script}.py'),
-                tmp / src, tmp / f'{name}_mm.pth']
-         for name, (script, src) in convert.items()}, tmp)
+    conversions = {
+        name: run_tool(f'model_converters/{script}.py', tmp / src,
+                       tmp / f'{name}_mm.pth')
+        for name, (script, src) in convert.items()}
     for name, result in conversions.items():
         assert result.returncode == 0, (name, result.tail())
 
     config = tmp / 'incubate_from_timm_meta.py'
     config.write_text(SCHEDULE.format(base=INCUBATE_DIGITS))
-    runs = run_parallel({
-        'train': [sys.executable, tool('train.py'), config, '--work-dir',
-                  tmp / 'run', '--cfg-options',
-                  f'model.meta_checkpoint={tmp / "meta_mm.pth"}'],
-        'target': evaluate_command(tmp / 'target_mm.pth', tmp / 'eval_t',
-                                   '--out', tmp / 'target.pkl'),
-        'release': evaluate_command(tmp / 'release_mm.pth', tmp / 'eval_r',
-                                    '--out', tmp / 'release.pkl'),
-    }, tmp)
+    runs = {
+        'train': run_tool('train.py', config, '--work-dir', tmp / 'run',
+                          '--cfg-options',
+                          f'model.meta_checkpoint={tmp / "meta_mm.pth"}'),
+        'target': run_tool('test.py', E2E_DIGITS, tmp / 'target_mm.pth',
+                           '--work-dir', tmp / 'eval_t', '--out',
+                           tmp / 'target.pkl'),
+        'release': run_tool('test.py', E2E_DIGITS, tmp / 'release_mm.pth',
+                            '--work-dir', tmp / 'eval_r', '--out',
+                            tmp / 'release.pkl'),
+    }
     return tmp, models, conversions, runs
 
 

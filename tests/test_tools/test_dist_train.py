@@ -3,7 +3,6 @@ rank's random streams exactly, and 2 processes at batch b train what 1
 process trains at batch 2b."""
 import os
 import os.path as osp
-import random
 import subprocess
 import sys
 import time
@@ -12,7 +11,7 @@ import pytest
 import torch
 
 from mmincubate.utils import load_checkpoint_file
-from tests.conftest import ROOT
+from tests.helpers import ROOT, free_port_env, run_tool
 
 BASE = osp.join(ROOT, 'configs/incubate/vit_tiny_k4_digits.py')
 
@@ -68,28 +67,24 @@ train_dataloader = dict(
 '''
 
 
-def _env():
-    return dict(os.environ, PYTHON=sys.executable,
-                PORT=str(random.randint(20000, 40000)), OMP_NUM_THREADS='1')
-
-
 def dist_train(config, work_dir, *extra):
-    return subprocess.run(
+    """tools/dist_train.sh with 2 processes."""
+    proc = subprocess.run(
         ['bash', osp.join(ROOT, 'tools/dist_train.sh'), str(config), '2',
          '--work-dir', str(work_dir), *extra],
-        env=_env(), capture_output=True, text=True, timeout=600)
+        env=free_port_env(PYTHON=sys.executable), capture_output=True,
+        text=True, timeout=600)
+    proc.output = proc.stdout + proc.stderr
+    return proc
 
 
 def train(config, work_dir, *extra):
-    return subprocess.run(
-        [sys.executable, osp.join(ROOT, 'tools/train.py'), str(config),
-         '--work-dir', str(work_dir), *extra],
-        env=_env(), capture_output=True, text=True, timeout=600)
+    """tools/train.py, one process (this one)."""
+    return run_tool('train.py', config, '--work-dir', work_dir, *extra)
 
 
 def check(result):
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[
-        -3000:]
+    assert result.returncode == 0, result.output[-6000:]
 
 
 def weights(path):
@@ -118,7 +113,7 @@ def test_dist_train_two_cpu_processes_and_resume(tmp_path):
     (work_dir / 'last_checkpoint').write_text(str(work_dir / 'iter_9.pth'))
     result = dist_train(config, work_dir, '--resume')
     check(result)
-    log = result.stdout + result.stderr
+    log = result.output
     assert 'resumed epoch' in log and 'iter: 9' in log
     assert osp.isfile(work_dir / 'iter_18.pth')
     # bit for bit the uninterrupted run: each rank replayed its own stream
@@ -132,25 +127,35 @@ def test_dist_train_two_cpu_processes_and_resume(tmp_path):
     single = tmp_path / 'single'
     result = train(config, single, '--resume', str(work_dir / 'iter_9.pth'))
     check(result)
-    log = result.stdout + result.stderr
+    log = result.output
     assert 'iter: 9' in log
     assert 'written by 2 process(es), this run has 1' in log
     assert osp.isfile(single / 'final.pth')
 
 
+@pytest.fixture(scope='module')
+def two_processes(tmp_path_factory):
+    """MATCH_CONFIG on 2 processes at batch 16 each (parallel incubation
+    with the backward per hybrid): the config and the run's work_dir."""
+    root = tmp_path_factory.mktemp('two_processes')
+    config = root / 'two.py'
+    config.write_text(MATCH_CONFIG.format(batch=16))
+    check(dist_train(config, root / 'work'))
+    return config, root / 'work'
+
+
 @pytest.mark.slow
-def test_two_processes_match_one_process_at_twice_the_batch(tmp_path):
-    batch = 16
-    one, two = tmp_path / 'one.py', tmp_path / 'two.py'
-    one.write_text(MATCH_CONFIG.format(batch=2 * batch))
-    two.write_text(MATCH_CONFIG.format(batch=batch))
+def test_two_processes_match_one_process_at_twice_the_batch(two_processes,
+                                                            tmp_path):
     start = time.monotonic()
-    check(dist_train(two, tmp_path / 'two'))
+    _, two = two_processes
+    one = tmp_path / 'one.py'
+    one.write_text(MATCH_CONFIG.format(batch=32))
     check(train(one, tmp_path / 'one'))
     worst = 0.0
     for name in ('meta.pth', 'assembled.pth', 'final.pth'):
         expected = weights(tmp_path / 'one' / name)
-        actual = weights(tmp_path / 'two' / name)
+        actual = weights(two / name)
         assert set(actual) == set(expected)
         for key, value in expected.items():
             diff = (actual[key] - value).abs().max().item()
@@ -167,20 +172,18 @@ def test_two_processes_match_one_process_at_twice_the_batch(tmp_path):
 
 
 @pytest.mark.slow
-def test_per_hybrid_averaging_equals_ddps_reducer(tmp_path):
+def test_per_hybrid_averaging_equals_ddps_reducer(two_processes, tmp_path):
     """Parallel incubation on 2 processes: the per-hybrid step averages each
     module's gradients itself (GradAllReduce); with
     ``model.per_hybrid_backward=False`` DDP's reducer averages the
     gradients of one backward of the summed losses. Both divide by the
     world size, then sum: the same weights."""
-    config = tmp_path / 'two.py'
-    config.write_text(MATCH_CONFIG.format(batch=16))
-    check(dist_train(config, tmp_path / 'per_hybrid'))
+    config, per_hybrid = two_processes
     check(dist_train(config, tmp_path / 'summed', '--cfg-options',
                      'model.per_hybrid_backward=False'))
     for name in ('assembled.pth', 'final.pth'):
         expected = weights(tmp_path / 'summed' / name)
-        actual = weights(tmp_path / 'per_hybrid' / name)
+        actual = weights(per_hybrid / name)
         for key, value in expected.items():
             assert torch.equal(actual[key], value), (
                 f'{name}: {key} differs by '

@@ -4,14 +4,11 @@ The real-data tests read the CIFAR-10 training images of the development
 checkout (../shared/data/cifar10/train.tar.gz) and skip where it is absent;
 the safety and error checks build their own small sources.
 """
-import importlib.util
 import io
 import os
 import os.path as osp
 import pickle
 import re
-import subprocess
-import sys
 import tarfile
 
 import numpy as np
@@ -22,28 +19,18 @@ from PIL import Image
 from mmincubate.engine.hooks.cost_accounting_hook import COST_KEYS
 from mmincubate.engine.runners import SafeCheckpointRunner
 from mmincubate.utils import load_checkpoint_file
-from tests.conftest import ROOT, SHARED_DATA
-from tests.test_tools.test_test_tool import one_thread, summary, tool
+from tests.helpers import CIFAR_TAR, ROOT, load_tool, run_tool, summary
 
-CIFAR_TAR = osp.join(SHARED_DATA, 'cifar10', 'train.tar.gz')
 needs_cifar = pytest.mark.skipif(
     not osp.isfile(CIFAR_TAR),
     reason=f'real CIFAR-10 images not found at {CIFAR_TAR} (the shared '
     'sample data exists only beside the development checkout; users get '
     'CIFAR-10 as the docstring of tools/dataset_converters/'
     'prepare_cifar10.py explains)')
-PREP = tool('dataset_converters', 'prepare_cifar10.py')
+PREP = 'dataset_converters/prepare_cifar10.py'
 LIMIT, VAL = 12, 4
 
-
-def load_prep():
-    spec = importlib.util.spec_from_file_location('prepare_cifar10', PREP)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-prep = load_prep()
+prep = load_tool(PREP)
 CLASSES = prep.CLASSES
 
 
@@ -93,19 +80,17 @@ def run_main(capsys, *argv):
 @pytest.fixture(scope='module')
 def prepared(tmp_path_factory):
     out = tmp_path_factory.mktemp('cifar') / 'cifar10'
-    result = subprocess.run(
-        [sys.executable, PREP, CIFAR_TAR, str(out), '--limit-per-class',
-         str(LIMIT), '--val-per-class', str(VAL)],
-        capture_output=True, text=True, timeout=120)
+    result = run_tool(PREP, CIFAR_TAR, out, '--limit-per-class', LIMIT,
+                      '--val-per-class', VAL)
     return out, result
 
 
 @needs_cifar
 def test_prepares_the_real_archive(prepared):
     out, result = prepared
-    assert result.returncode == 0, result.stderr
-    assert f'train: {10 * (LIMIT - VAL)} images' in result.stdout
-    assert f'val: {10 * VAL} images' in result.stdout
+    assert result.returncode == 0, result.output
+    assert f'train: {10 * (LIMIT - VAL)} images' in result.output
+    assert f'val: {10 * VAL} images' in result.output
     assert counts(out) == {'train': {c: LIMIT - VAL for c in CLASSES},
                            'val': {c: VAL for c in CLASSES}}
     # nothing left beside it (the temporary folder was renamed)
@@ -133,7 +118,7 @@ def test_incubation_config_trains_on_prepared_cifar(prepared, tmp_path):
     pipeline, per-phase schedules with warmup), only shorter and on the
     prepared subset, through a real Runner; final.pth fits the E2E twin."""
     out, result = prepared
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 0, result.output
     cfg = Config.fromfile(
         osp.join(ROOT, 'configs/incubate/vit_tiny_k4_cifar10.py'))
     for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
@@ -145,9 +130,8 @@ def test_incubation_config_trains_on_prepared_cifar(prepared, tmp_path):
         phase.max_epochs = epochs
     cfg.visualizer.vis_backends = [dict(type='LocalVisBackend')]
     cfg.work_dir = str(tmp_path)
-    with one_thread():
-        runner = SafeCheckpointRunner.from_cfg(cfg)
-        runner.train()
+    runner = SafeCheckpointRunner.from_cfg(cfg)
+    runner.train()
     assert runner.train_loop.iter == 10
     assert [s.name for s in runner.train_loop.stages] == [
         'meta', 'incubate[0, 1, 2, 3]', 'finetune']

@@ -10,9 +10,8 @@ import zipfile
 
 import pytest
 
-from tests.conftest import ROOT, SHARED_DATA
+from tests.helpers import SHARED_DATA, run_tool
 
-TOOL = osp.join(ROOT, 'tools/dataset_converters/prepare_coco_subset.py')
 SHARED = osp.join(SHARED_DATA, 'coco_val2017_10')
 
 
@@ -29,15 +28,14 @@ def wheel(tmp_path_factory):
 
 
 def _run(*args):
-    return subprocess.run([sys.executable, TOOL, *args], capture_output=True,
-                          text=True)
+    return run_tool('dataset_converters/prepare_coco_subset.py', *args)
 
 
 def test_rebuilds_the_shared_subset(wheel, tmp_path):
     out = str(tmp_path / 'coco')
     proc = _run(out, '--wheel', wheel)
-    assert proc.returncode == 0, proc.stderr
-    assert '10 images, 77 annotations, 18 categories' in proc.stdout
+    assert proc.returncode == 0, proc.output
+    assert '10 images, 77 annotations, 18 categories' in proc.output
     ann = osp.join(out, 'annotations/instances_val2017_subset.json')
     data = json.load(open(ann))
     assert len(data['images']) == 10
@@ -58,11 +56,11 @@ def test_bad_inputs(wheel, tmp_path):
     busy.mkdir()
     (busy / 'x').write_text('x')
     proc = _run(str(busy), '--wheel', wheel)
-    assert proc.returncode != 0 and 'not empty' in proc.stderr
+    assert proc.returncode != 0 and 'not empty' in proc.output
     other = tmp_path / 'other.whl'
     with zipfile.ZipFile(other, 'w') as zf:
         zf.writestr('pkg/__init__.py', '')
-    proc = _run(str(tmp_path / 'out'), '--wheel', str(other))
-    assert proc.returncode != 0 and 'only clarifai 9.7.x' in proc.stderr
+    with pytest.raises(ValueError, match='only clarifai 9.7.x'):
+        _run(str(tmp_path / 'out'), '--wheel', str(other))
     assert not osp.exists(tmp_path / 'out')
     assert [p for p in os.listdir(tmp_path) if p.startswith('.coco')] == []

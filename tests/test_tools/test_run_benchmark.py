@@ -7,16 +7,14 @@ import json
 import os
 import os.path as osp
 import re
-import sys
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.test_transfer.conftest import (ADE_TRAIN3, ADE_VAL3, CIFAR_TAR,
-                                          TINY_ARCH, need)
+from tests.helpers import (ADE_TRAIN3, ADE_VAL3, CIFAR_TAR, ROOT, TINY_ARCH,
+                           extract_cifar_subset, load_tool, need,
+                           segmentor_config)
 
-sys.path.insert(0, osp.join(ROOT, 'tools'))
-import run_benchmark  # noqa: E402
+run_benchmark = load_tool('run_benchmark.py')
 
 DIGITS_BENCHMARK = """
 benchmark = dict(
@@ -135,13 +133,11 @@ def test_downstream_arm_on_ade20k(tmp_path):
     need(CIFAR_TAR)
     need(ADE_VAL3)
     need(ADE_TRAIN3)
-    from tests.test_transfer.conftest import _extract_cifar_subset
-    from tests.test_transfer.test_transfer_runs import _segmentor_config
     data = str(tmp_path / 'cifar')
-    _extract_cifar_subset(osp.join(data, 'train'), per_class=4)
-    _extract_cifar_subset(osp.join(data, 'val'), per_class=2)
+    extract_cifar_subset(osp.join(data, 'train'), per_class=4)
+    extract_cifar_subset(osp.join(data, 'val'), per_class=2)
     os.makedirs(tmp_path / 'upernet')
-    upernet = _segmentor_config(
+    upernet = segmentor_config(
         'upernet_vit-b-incub_mln_8xb2-80k_ade20k-512x512.py', 'unset',
         str(tmp_path / 'upernet' / 'work'))
     tiny = dict(arch=TINY_ARCH, patch_size=16)
@@ -195,8 +191,7 @@ def test_plot_tool_joins_runs_that_continue_each_other(digits, tmp_path):
     assert joined['evaluations'][-1]['flops'] == pytest.approx(
         a['cost']['total']['flops'] + b['evaluations'][-1]['flops'])
     assert len(joined['cost']['stages']) == len(a['cost']['stages']) + 1
-    sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis_tools'))
-    import plot_cost_accuracy
+    plot_cost_accuracy = load_tool('analysis_tools/plot_cost_accuracy.py')
     out = str(tmp_path / 'joined.png')
     with contextlib.redirect_stdout(io.StringIO()):
         plot_cost_accuracy.main([f'{first},{second}', first, '--labels',

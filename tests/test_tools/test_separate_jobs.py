@@ -2,51 +2,34 @@
 tools/dist_incubate.sh and tools/slurm_incubate.sh (against stand-in
 sbatch/srun) give bitwise the weights of the same schedule in one job."""
 import json
-import os
 import os.path as osp
-import random
 import subprocess
-import sys
 
 import pytest
-import torch
 
-from mmincubate.utils import load_checkpoint_file
-from tests.conftest import ROOT
+from tests.helpers import (INCUBATE_DIGITS, ROOT, assert_same_weights,
+                           free_port_env, ok, run_tool, weights)
 
-CONFIG = osp.join(ROOT, 'configs/incubate/vit_tiny_k4_digits.py')
-# one epoch per phase (23 iterations); sequential in the one-job reference:
-# separate jobs train one module each, with its own optimizer and stream
+CONFIG = INCUBATE_DIGITS
+# one epoch per phase of 128 images (2 iterations); sequential in the
+# one-job reference: separate jobs train one module each, with its own
+# optimizer and stream
 SHORT = ['train_cfg.phases.0.max_epochs=1', 'train_cfg.phases.1.max_epochs=1',
-         'train_cfg.phases.2.max_epochs=1', 'train_cfg.phases.1.val_interval=1']
+         'train_cfg.phases.2.max_epochs=1',
+         'train_cfg.phases.1.val_interval=1',
+         'train_dataloader.dataset.indices=128']
 STANDIN = osp.join(osp.dirname(__file__), 'slurm_standin')
 
 
-def _train(*args, cwd=ROOT, check=True):
-    proc = subprocess.run(
-        [sys.executable, osp.join(ROOT, 'tools/train.py'), *args], cwd=cwd,
-        capture_output=True, text=True, timeout=900)
-    if check:
-        assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
-    return proc
-
-
-def _weights(path):
-    return load_checkpoint_file(str(path))['state_dict']
-
-
 def _assert_same(a, b):
-    a, b = _weights(a), _weights(b)
-    assert set(a) == set(b)
-    for key in a:
-        assert torch.equal(a[key], b[key]), key
+    assert_same_weights(weights(a), weights(b))
 
 
 @pytest.fixture(scope='module')
 def one_job(tmp_path_factory):
     work_dir = tmp_path_factory.mktemp('one_job')
-    _train(CONFIG, '--work-dir', str(work_dir), '--cfg-options', *SHORT,
-           'train_cfg.phases.1.mode=sequential')
+    ok(run_tool('train.py', CONFIG, '--work-dir', work_dir, '--cfg-options',
+                *SHORT, 'train_cfg.phases.1.mode=sequential'))
     return work_dir
 
 
@@ -60,30 +43,32 @@ def one_job(tmp_path_factory):
 ])
 def test_bad_command_lines_fail_before_writing(tmp_path, args, message):
     work_dir = tmp_path / 'never'
-    proc = _train(CONFIG, '--work-dir', str(work_dir), *args, check=False)
-    assert proc.returncode != 0
-    assert message in proc.stderr, proc.stderr[-2000:]
+    result = run_tool('train.py', CONFIG, '--work-dir', work_dir, *args)
+    assert result.returncode != 0
+    assert message in result.output, result.tail(2000)
     assert not work_dir.exists()
 
 
 def test_phases_on_a_plain_config_is_an_error(tmp_path):
-    proc = _train(osp.join(ROOT, 'configs/e2e/vit_tiny_e2e_digits.py'),
-                  '--phases', 'meta', check=False)
-    assert proc.returncode != 0 and 'IncubationLoop' in proc.stderr
+    result = run_tool('train.py',
+                      osp.join(ROOT, 'configs/e2e/vit_tiny_e2e_digits.py'),
+                      '--work-dir', tmp_path / 'never', '--phases', 'meta')
+    assert result.returncode != 0 and 'IncubationLoop' in result.output
+    assert not (tmp_path / 'never').exists()
 
 
 def test_dry_run_resolves_the_schedule(tmp_path):
-    proc = _train(
-        CONFIG, '--work-dir', str(tmp_path / 'w'), '--dry-run', '--phases',
-        'incubate,finetune', '--modules', '0,1,2,3', '--cfg-options',
-        'model.meta_checkpoint=meta.pth', 'train_cfg.phases.1.max_epochs=3',
-        'train_cfg.phases.2.max_epochs=7',
+    result = run_tool(
+        'train.py', CONFIG, '--work-dir', tmp_path / 'w', '--dry-run',
+        '--phases', 'incubate,finetune', '--modules', '0,1,2,3',
+        '--cfg-options', 'model.meta_checkpoint=meta.pth',
+        'train_cfg.phases.1.max_epochs=3', 'train_cfg.phases.2.max_epochs=7',
         'train_cfg.phases.2.optim_wrapper=dict(optimizer=dict(lr=1e-4))')
-    assert 'phase 0: incubate (max_epochs=3' in proc.stdout
-    assert 'modules=[0, 1, 2, 3]' in proc.stdout
-    assert 'phase 1: finetune (max_epochs=7' in proc.stdout
-    assert "'optimizer': {'lr': 0.0001}" in proc.stdout.split(
-        'phase 1: finetune')[1]
+    out = ok(result)
+    assert 'phase 0: incubate (max_epochs=3' in out
+    assert 'modules=[0, 1, 2, 3]' in out
+    assert 'phase 1: finetune (max_epochs=7' in out
+    assert "'optimizer': {'lr': 0.0001}" in out.split('phase 1: finetune')[1]
     assert not (tmp_path / 'w').exists()
 
 
@@ -94,8 +79,7 @@ def test_dist_incubate_equals_one_job(one_job, tmp_path):
     proc = subprocess.run(
         ['bash', osp.join(ROOT, 'tools/dist_incubate.sh'), CONFIG, '1',
          '--cfg-options', *SHORT], cwd=ROOT, capture_output=True, text=True,
-        timeout=1200, env=dict(os.environ, WORK_ROOT=str(root),
-                               PORT=str(random.randint(20000, 40000))))
+        timeout=1200, env=free_port_env(WORK_ROOT=str(root)))
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
     _assert_same(one_job / 'meta.pth', root / 'meta/meta.pth')
     for i in range(4):
@@ -108,9 +92,9 @@ def test_dist_incubate_equals_one_job(one_job, tmp_path):
 @pytest.mark.slow
 def test_slurm_incubate_with_standin_sbatch(one_job, tmp_path):
     root, log = tmp_path / 'slurm', tmp_path / 'calls.jsonl'
-    env = dict(os.environ, WORK_ROOT=str(root), STANDIN_SLURM_LOG=str(log),
-               PATH=f'{STANDIN}:{os.environ["PATH"]}',
-               SBATCH_ARGS='--time=1:00:00')
+    env = free_port_env(WORK_ROOT=str(root), STANDIN_SLURM_LOG=str(log),
+                        SBATCH_ARGS='--time=1:00:00')
+    env['PATH'] = f'{STANDIN}:{env["PATH"]}'
     proc = subprocess.run(
         ['bash', osp.join(ROOT, 'tools/slurm_incubate.sh'), 'gpu_part',
          CONFIG, '1', '--cfg-options', *SHORT], cwd=str(tmp_path),

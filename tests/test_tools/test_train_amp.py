@@ -6,7 +6,7 @@ import os.path as osp
 import pytest
 from mmengine.config import Config
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 DIGITS = osp.join(ROOT, 'configs/incubate/vit_tiny_k4_digits.py')
 UPERNET = osp.join(ROOT, 'configs/upernet/'

@@ -12,8 +12,7 @@ from mmengine.registry import init_default_scope
 from mmincubate.models.backbones import PlainViT
 from mmincubate.models.necks import SimpleFeaturePyramid
 from mmincubate.utils import CheckpointFormatError
-from tests.conftest import ROOT, tiny_target
-from tests.test_transfer.conftest import TINY_ARCH
+from tests.helpers import ROOT, TINY_ARCH, tiny_target
 
 DET_CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs/mask_rcnn/*.py')))
 SEG_CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs/upernet/*.py')))
@@ -263,7 +262,7 @@ def test_converted_timm_vit_transfers(tmp_path):
     import sys
 
     timm = pytest.importorskip('timm')
-    from tests.test_converters import randomize
+    from tests.helpers import randomize
     model = randomize(timm.models.VisionTransformer(
         img_size=32, patch_size=16, embed_dim=32, depth=4, num_heads=2,
         mlp_ratio=2.0, num_classes=10, dynamic_img_size=True)).eval()
