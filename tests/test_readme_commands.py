@@ -15,7 +15,8 @@ configs, or on 8 GPUs, are dry runs: the same tool with ``--dry-run`` (the
 config loads, the overrides parse, the phases resolve) or, for Slurm, a
 stand-in sbatch that records without running. A command that matches no
 rule fails the test, so one added to the README later is covered or
-noticed.
+noticed. Some commands' outputs are also checked (``CHECKS``): the
+separate jobs of tools/dist_incubate.sh against one job.
 """
 import glob
 import os
@@ -34,8 +35,8 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from tests.helpers import (CIFAR_TAR, ROOT, digits_vit, load_tool,
-                           release_checkpoint, run_tool)
+from tests.helpers import (CIFAR_TAR, ROOT, assert_same_weights, digits_vit,
+                           load_tool, release_checkpoint, run_tool, weights)
 
 README = osp.join(ROOT, 'README.md')
 CIFAR10_TAR = CIFAR_TAR
@@ -276,6 +277,32 @@ def as_process(shell: str, sandbox: str, env: dict) -> None:
         assert 'dry run of' in proc.stdout, proc.stdout[-2000:]
 
 
+def separate_jobs_equal_one_job(sandbox: str, shell: str) -> None:
+    """What tools/dist_incubate.sh made (the meta job, the 4 module jobs
+    side by side, assembly, the fine-tuning job) is bitwise what one job of
+    the same schedule makes with the modules one after another (each
+    separate job trains one module, with its own optimizer and random
+    stream)."""
+    config = shlex.split(shell)[2]
+    name = osp.splitext(osp.basename(config))[0]
+    split = osp.join(sandbox, 'work_dirs', f'{name}_split')
+    one_job = osp.join(sandbox, 'work_dirs', f'{name}_one_job')
+    result = run_tool('train.py', config, '--work-dir', one_job,
+                      '--cfg-options', 'train_cfg.phases.1.mode=sequential',
+                      cwd=sandbox)
+    assert result.returncode == 0, result.tail(3000)
+    pairs = [('meta.pth', 'meta/meta.pth'), ('assembled.pth', 'assembled.pth'),
+             ('final.pth', 'finetune/final.pth')] + [
+                 (f'module_{i}.pth', f'module_{i}/module_{i}.pth')
+                 for i in range(4)]
+    for ours, theirs in pairs:
+        assert_same_weights(weights(osp.join(one_job, ours)),
+                            weights(osp.join(split, theirs)))
+
+
+#: checks of what a README command made, by the command's beginning
+CHECKS = {'bash tools/dist_incubate.sh ': separate_jobs_equal_one_job}
+
 #: README sections whose commands need nothing an earlier section makes:
 #: each group runs on its own (in its own sandbox, beside the others under
 #: pytest-xdist); every other section runs in README order in 'usage'
@@ -338,6 +365,9 @@ def run_part(part: str, tmp_path, capsys) -> None:
                         f'{error}') from None
             seconds.append((time.monotonic() - start, command.line))
             done.append((command.line, how))
+            for prefix, check in CHECKS.items():
+                if how == 'run' and shell.startswith(prefix):
+                    check(sandbox, shell)
     assert done and len({line for line, _ in done}) == len(commands)
     if part == 'usage':
         kinds = {how for _, how in done}

@@ -11,11 +11,14 @@ from typing import Callable, Optional, Union
 
 import torch
 import torch.distributed as torch_dist
+from mmengine.config import Config
 from mmengine.dist import master_only
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
+from mmincubate.engine.runners.formatted_once_config import \
+    FormattedOnceConfig
 from mmincubate.models.adapters import freeze_never_used
 from mmincubate.registry import RUNNERS
 from mmincubate.utils.checkpoint import (CHECKPOINT_READ_ERRORS,
@@ -43,10 +46,20 @@ class SafeCheckpointRunner(Runner):
       block instead of its whole ``train_step``: the trainable set changes
       between phases and the hybrids are composed in Python.
 
+    - The config's text (the log, the dump, every checkpoint's ``meta``) is
+      formatted once per content (:class:`FormattedOnceConfig`), not at
+      every read.
+
     Example:
         >>> # in a config (the default in configs/_base_/default_runtime.py)
         >>> runner_type = 'SafeCheckpointRunner'
     """
+
+    @classmethod
+    def from_cfg(cls, cfg) -> 'SafeCheckpointRunner':
+        if isinstance(cfg, Config):
+            cfg = FormattedOnceConfig.of(cfg)
+        return super().from_cfg(cfg)
 
     def setup_env(self, env_cfg: dict) -> None:
         if (self.distributed and not torch.cuda.is_available()
