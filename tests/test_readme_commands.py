@@ -359,10 +359,10 @@ def run_part(part: str, tmp_path, capsys) -> None:
                 try:
                     if not in_process(step, sandbox):
                         as_process(step, sandbox, env)
-                except AssertionError as error:
+                except Exception as error:  # name the README line
                     raise AssertionError(
                         f'README line {command.line} ({how}): {step}\n'
-                        f'{error}') from None
+                        f'{type(error).__name__}: {error}') from error
             seconds.append((time.monotonic() - start, command.line))
             done.append((command.line, how))
             for prefix, check in CHECKS.items():
