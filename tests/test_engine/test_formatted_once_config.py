@@ -31,13 +31,21 @@ def test_formats_once_per_content(monkeypatch):
     assert 'max_epochs=3' in once.pretty_text and len(calls) == 4
 
 
-def test_runner_config_and_checkpoint_meta(tmp_path):
+def test_runner_keeps_its_config_formatted_once(tmp_path):
+    """The runner's config is a FormattedOnceConfig (built only: the
+    checkpoints of the session's shared run carry its text)."""
     from mmincubate.engine.runners import SafeCheckpointRunner
-    from mmincubate.utils import load_checkpoint_file
-    cfg = short_cfg(tmp_path, 2, config=E2E_DIGITS, checkpoint_interval=2)
+    cfg = short_cfg(tmp_path, 2, config=E2E_DIGITS)
     runner = SafeCheckpointRunner.from_cfg(cfg)
     assert isinstance(runner.cfg, FormattedOnceConfig)
-    runner.train()
-    meta = load_checkpoint_file(str(tmp_path / 'iter_2.pth'),
-                                trust_mmengine=True)['meta']
-    assert meta['cfg'] == Config.pretty_text.fget(runner.cfg)
+    assert runner.cfg.pretty_text == Config.pretty_text.fget(runner.cfg)
+
+
+def test_checkpoint_meta_is_the_config_text(digits_run):
+    from mmincubate.utils import load_checkpoint_file
+    texts = [load_checkpoint_file(f'{digits_run.work_dir}/iter_{i}.pth',
+                                  trust_mmengine=True)['meta']['cfg']
+             for i in (5, 30)]
+    assert texts[0] == texts[1]
+    assert texts[0] == Config.pretty_text.fget(
+        Config.fromstring(texts[0], '.py'))
