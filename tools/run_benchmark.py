@@ -3,19 +3,33 @@
     python tools/run_benchmark.py CONFIG [--work-dir DIR]
                                   [--launcher none|pytorch|slurm] [--gpus N]
                                   [--seeds S ...] [--cfg-options k=v ...]
+                                  [--dry-run]
 
 CONFIG is a benchmark config (``configs/benchmarks/``, see
-``mmincubate/benchmark/plan.py`` for its keys). For every seed it trains the
-incubation arm, then the E2E arm with its length set so that its total
-training FLOPs (``match='flops'``) or wall time (``'time'``) equal the
-incubation arm's whole schedule (meta + incubation + fine-tuning; the budget
-is the incubation run of the first seed run in DIR, measured; more seeds
-may join DIR later), then each downstream task
-from each arm's final weights. Every run is a normal ``tools/train.py`` run
-with its own work_dir and complete config (``DIR/<arm>_seed<s>/config.py``).
+``mmincubate/benchmark/plan.py`` for its keys). A relative arm or downstream
+config path is looked for in CONFIG's directory, then in the project root
+(the folder holding ``configs/``), then in the current directory
+(``mmincubate/benchmark/arm_configs.py``); a missing one stops the tool
+before anything is written. For every seed it trains the incubation arm,
+then the E2E arm with its length set so that its total training FLOPs
+(``match='flops'``) or wall time (``'time'``) equal the incubation arm's
+whole schedule (meta + incubation + fine-tuning; the budget is the
+incubation run of the first seed run in DIR, measured), then each
+downstream task from each arm's final weights. Every run is a normal
+``tools/train.py`` run with its own work_dir and complete config
+(``DIR/<arm>_seed<s>/config.py``).
 A second call skips finished runs and resumes unfinished ones from their
 latest checkpoint. At the end it writes ``results.json``, ``results.md``
 and ``cost_accuracy.png`` into DIR and prints the table.
+
+DIR holds one benchmark (``DIR/plan.json``). Another call with other
+``--seeds`` adds them: the plan's seeds become the union of the planned and
+the requested ones, this call trains the requested ones, and the results
+list every finished seed of the plan. Any other change (an arm's config or
+``cfg_options``, ``--cfg-options``, ``match``, the metric, downstream tasks,
+the number of processes) is refused before anything is written, with each
+change, its old and its new value: a new --work-dir starts a new benchmark.
+``--dry-run`` shows where the configs were found and what would run.
 
 Example (the README's first command, minutes on 2 CPU cores):
 
@@ -35,11 +49,12 @@ sys.path.insert(0, ROOT)
 
 from mmengine.config import Config  # noqa: E402
 
+from mmincubate.benchmark import arm_configs  # noqa: E402
 from mmincubate.benchmark import plan as P  # noqa: E402
 from mmincubate.benchmark.plot import plot_cost_accuracy  # noqa: E402
 from mmincubate.benchmark.results import (PHASE_TAGS, aggregate,  # noqa
-                                          load_summary, markdown,
-                                          phase_value)
+                                          benchmark_rows, load_summary,
+                                          markdown)
 from mmincubate.utils.cfg_options import LiteralDictAction  # noqa: E402
 from mmincubate.utils.checkpoint import (dump_json_atomic,  # noqa: E402
                                          write_atomic)
@@ -47,7 +62,12 @@ from mmincubate.utils.checkpoint import (dump_json_atomic,  # noqa: E402
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description='Incubation against E2E training at equal cost')
+        description='Incubation against E2E training at equal cost',
+        epilog='DIR holds one benchmark: new --seeds join its plan and the '
+        'results list every finished seed; any other change is refused (a '
+        'new --work-dir starts a new benchmark). A relative arm config is '
+        'looked for in CONFIG\'s directory, the project root, the current '
+        'directory.')
     parser.add_argument('config', help='benchmark config file')
     parser.add_argument('--work-dir',
                         help='default: work_dirs/<config file name>')
@@ -59,7 +79,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help='processes per run with a launcher')
     parser.add_argument('--port', type=int, default=29500)
     parser.add_argument('--seeds', type=int, nargs='+',
-                        help='override the benchmark\'s seeds')
+                        help='the seeds to run (default: the benchmark\'s); '
+                        'new seeds join a DIR\'s plan, results list all '
+                        'finished ones')
+    parser.add_argument('--dry-run', action='store_true',
+                        help='check the configs and DIR\'s plan, show what '
+                        'would run; train and write nothing')
     parser.add_argument(
         '--cfg-options', nargs='+', action=LiteralDictAction,
         help='overrides applied to both arms\' configs (after the '
@@ -73,32 +98,21 @@ class Benchmark:
         self.args = args
         self.spec = P.load_benchmark(args.config)
         if args.seeds:
-            self.spec['seeds'] = list(args.seeds)
+            self.spec['seeds'] = list(dict.fromkeys(args.seeds))
         self.spec['cfg_options'].update(args.cfg_options or {})
+        # every config found, or nothing is written
+        self.configs = arm_configs.resolve(self.spec, args.config)
         name = osp.splitext(osp.basename(args.config))[0]
         self.work_dir = osp.abspath(args.work_dir
                                     or osp.join('work_dirs', name))
         self.world_size = 1 if args.launcher == 'none' else args.gpus
-        os.makedirs(self.work_dir, exist_ok=True)
         self.plan_path = osp.join(self.work_dir, 'plan.json')
-        self.plan = self._load_plan()
-
-    # ------------------------------------------------------------------
-    def _load_plan(self) -> dict:
-        fresh = dict(benchmark=self.spec, world_size=self.world_size)
-        if not osp.isfile(self.plan_path):
-            return fresh
-        with open(self.plan_path) as f:
-            plan = json.load(f)
-        for key in ('benchmark', 'world_size'):
-            # more (or other) seeds may join a benchmark: same budget
-            if _without_seeds(plan.get(key)) != _without_seeds(fresh[key]):
-                raise SystemExit(
-                    f'error: {self.work_dir} holds a benchmark with another '
-                    f'{key} ({plan.get(key)} vs {fresh[key]}); use another '
-                    '--work-dir or delete it.')
-        plan['benchmark'] = self.spec
-        return plan
+        old = None
+        if osp.isfile(self.plan_path):
+            with open(self.plan_path) as f:
+                old = json.load(f)
+        self.plan = P.merged_plan(old, self.spec, self.world_size,
+                                  self.work_dir)
 
     def _save_plan(self) -> None:
         dump_json_atomic(self.plan, self.plan_path)
@@ -143,14 +157,14 @@ class Benchmark:
         return load_summary(work_dir)
 
     # ------------------------------------------------------------------
-    def e2e_length(self, incubation: dict) -> dict:
+    def e2e_length(self, incubation: dict, seed: int) -> dict:
         """Set once per work_dir, from the first incubation run in it."""
         if 'e2e_length' in self.plan:
             return self.plan['e2e_length']
         match = self.spec['match']
         total = incubation['cost']['total']
         budget = total['flops'] if match == 'flops' else total['seconds']
-        cfg = P.arm_config(self.spec, 'e2e', self.spec['seeds'][0])
+        cfg = P.arm_config(self.spec, 'e2e', seed, self.configs['e2e'])
         probe = P.probe_train_step(cfg, timed_steps=0 if match == 'flops'
                                    else 8)
         per_image = probe['flops_per_image'] if match == 'flops' else \
@@ -158,8 +172,7 @@ class Benchmark:
         length = P.e2e_length(cfg, budget, per_image,
                               probe['images_per_epoch'], self.world_size)
         self.plan.update(budget=dict(match=match, value=budget,
-                                     incubation_total=total,
-                                     seed=self.spec['seeds'][0]),
+                                     incubation_total=total, seed=seed),
                          e2e_probe=probe, e2e_length=length)
         self._save_plan()
         print(f'[benchmark] incubation arm: {total["flops"] / 1e12:.4f} '
@@ -183,10 +196,9 @@ class Benchmark:
                 final)
         return final
 
-    def downstream(self, arm: str, seed: int, checkpoint: str) -> dict:
-        values = {}
+    def downstream(self, arm: str, seed: int, checkpoint: str) -> None:
         for task in self.spec['downstream']:
-            cfg = Config.fromfile(task['config'])
+            cfg = Config.fromfile(self.configs[task['name']])
             cfg.merge_from_dict(dict(task['cfg_options']))
             cfg.merge_from_dict({
                 task['checkpoint_key']: checkpoint,
@@ -194,48 +206,45 @@ class Benchmark:
                 'default_hooks.cost': dict(
                     type='mmincubate.CostAccountingHook'),
             })
-            summary = self.train(
-                cfg, osp.join(P.run_dir(self.work_dir, arm, seed),
-                              task['name']))
-            values[task['name']] = summary.get('final', {}).get(
-                task['metric'])
-        return values
+            self.train(cfg, osp.join(P.run_dir(self.work_dir, arm, seed),
+                                     task['name']))
 
     # ------------------------------------------------------------------
+    def dry_run(self) -> dict:
+        for key, path in self.configs.items():
+            print(f'[benchmark] {key} config: {path}')
+        _, _, unfinished = benchmark_rows(self.work_dir, self.plan)
+        seeds = self.plan['benchmark']['seeds']
+        print(f'[benchmark] {self.work_dir}: plan seeds {seeds} (finished: '
+              f'{[s for s in seeds if s not in unfinished]}); this call '
+              f'runs seeds {self.spec["seeds"]}; dry run: nothing trained '
+              'or written')
+        return dict(configs=self.configs, plan=self.plan)
+
     def run(self) -> dict:
-        rows = []
-        runs = []
+        os.makedirs(self.work_dir, exist_ok=True)
+        self._save_plan()  # the seeds planned in this work_dir
         for seed in self.spec['seeds']:
             inc_dir = P.run_dir(self.work_dir, 'incubation', seed)
-            incubation = self.train(
-                P.arm_config(self.spec, 'incubation', seed), inc_dir)
-            length = self.e2e_length(incubation)
-            cfg = P.arm_config(self.spec, 'e2e', seed)
+            incubation = self.train(P.arm_config(
+                self.spec, 'incubation', seed, self.configs['incubation']),
+                inc_dir)
+            length = self.e2e_length(incubation, seed)
+            cfg = P.arm_config(self.spec, 'e2e', seed, self.configs['e2e'])
             for change in P.with_length(cfg, length):
                 print(f'[benchmark] e2e: {change}')
             e2e_dir = P.run_dir(self.work_dir, 'e2e', seed)
-            e2e = self.train(cfg, e2e_dir)
+            self.train(cfg, e2e_dir)
             finals = dict(incubation=osp.join(inc_dir, 'final.pth'),
                           e2e=self.export_final(e2e_dir))
-            for arm, summary in (('incubation', incubation), ('e2e', e2e)):
-                row = self.row(arm, seed, summary)
-                row.update(self.downstream(arm, seed, finals[arm]))
-                rows.append(row)
-                runs.append((arm, seed, summary))
+            for arm in ('incubation', 'e2e'):
+                self.downstream(arm, seed, finals[arm])
+        # every finished seed of the plan, this call's and earlier ones
+        rows, runs, unfinished = benchmark_rows(self.work_dir, self.plan)
+        if unfinished:
+            print(f'[benchmark] seeds {unfinished} of the plan are not '
+                  'finished and not reported; run them with --seeds')
         return self.write_results(rows, runs)
-
-    def row(self, arm: str, seed: int, summary: dict) -> dict:
-        total = summary['cost']['total']
-        row = dict(arm=arm, seed=seed, tflops=total['flops'] / 1e12,
-                   seconds=total['seconds'],
-                   gpu_seconds=total['gpu_seconds'], images=total['images'],
-                   stages=summary['cost']['stages'])
-        for tag in PHASE_TAGS:
-            row[tag] = phase_value(summary, tag, self.spec['metric'])
-        budget = self.plan['budget']
-        key = 'flops' if budget['match'] == 'flops' else 'seconds'
-        row['cost_ratio'] = total[key] / budget['value']
-        return row
 
     def write_results(self, rows: List[dict], runs: list) -> dict:
         columns = [t for t in PHASE_TAGS
@@ -253,7 +262,8 @@ class Benchmark:
             title=osp.splitext(osp.basename(self.args.config))[0])
         import torch
         results = dict(
-            benchmark=self.spec, plan=self.plan, rows=rows, aggregate=stats,
+            benchmark=self.plan['benchmark'], plan=self.plan, rows=rows,
+            aggregate=stats,
             machine=dict(platform=platform.platform(),
                          processor=platform.processor(),
                          cpus=os.cpu_count(),
@@ -271,19 +281,13 @@ class Benchmark:
         return results
 
 
-def _without_seeds(value):
-    if isinstance(value, dict):
-        return {k: v for k, v in value.items() if k != 'seeds'}
-    return value
-
-
 def main(argv: Optional[List[str]] = None) -> dict:
     args = parse_args(argv)
     try:
         benchmark = Benchmark(args)
     except (FileNotFoundError, ValueError) as error:
         raise SystemExit(f'error: {error}')
-    return benchmark.run()
+    return benchmark.dry_run() if args.dry_run else benchmark.run()
 
 
 if __name__ == '__main__':

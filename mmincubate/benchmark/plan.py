@@ -20,10 +20,12 @@ that its total training FLOPs (``match='flops'``, measured) or wall time
 schedule: meta + incubation + fine-tuning.
 """
 import copy
+import json
 import math
 import os.path as osp
+import re
 import time
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 from mmengine.config import Config
 
@@ -83,9 +85,12 @@ def load_benchmark(path: str) -> dict:
     return spec
 
 
-def arm_config(spec: dict, arm: str, seed: int) -> Config:
-    """The arm's config with the benchmark's overrides and the seed."""
-    cfg = Config.fromfile(spec[arm]['config'])
+def arm_config(spec: dict, arm: str, seed: int,
+               path: Optional[str] = None) -> Config:
+    """The arm's config with the benchmark's overrides and the seed;
+    ``path``: where its config file is (see ``arm_configs.resolve``),
+    default ``spec[arm]['config']`` as written."""
+    cfg = Config.fromfile(path or spec[arm]['config'])
     cfg.merge_from_dict(copy.deepcopy(spec['cfg_options']))
     cfg.merge_from_dict(copy.deepcopy(spec[arm]['cfg_options']))
     cfg.merge_from_dict({'randomness.seed': seed})
@@ -188,3 +193,66 @@ def with_length(cfg: Config, length: Dict[str, int]) -> List[str]:
 
 def run_dir(work_dir: str, arm: str, seed: int) -> str:
     return osp.join(work_dir, f'{arm}_seed{seed}')
+
+
+# ----------------------------------------------------------------------
+# one work_dir, one benchmark; more seeds may join it
+# ----------------------------------------------------------------------
+def merged_plan(old: Optional[dict], spec: dict, world_size: int,
+                work_dir: str) -> dict:
+    """The plan of ``work_dir`` (``plan.json``, None: a new benchmark)
+    with this call's ``spec``: its seeds are the union of the planned and
+    the requested ones (planned first). Raises ValueError, listing every
+    change, if anything but the seeds differs from the plan."""
+    new = json.loads(json.dumps(dict(benchmark=spec, world_size=world_size)))
+    if old is None:
+        return new
+    changes = []
+    for key in ('benchmark', 'world_size'):
+        changes += _differences(_without_seeds(old.get(key)),
+                                _without_seeds(new[key]), key)
+    if changes:
+        raise ValueError(
+            f'{work_dir} holds another benchmark: ' + '; '.join(changes) +
+            '. Only the seeds may change in a work_dir (new seeds join its '
+            'plan.json and its results); a new --work-dir starts a new '
+            'benchmark. Nothing was written.')
+    merged = copy.deepcopy(old)
+    planned = list(old['benchmark'].get('seeds', []))
+    merged['benchmark'] = new['benchmark']
+    merged['benchmark']['seeds'] = planned + [
+        s for s in spec['seeds'] if s not in planned]
+    return merged
+
+
+def _without_seeds(value):
+    if isinstance(value, dict):
+        return {k: v for k, v in value.items() if k != 'seeds'}
+    return value
+
+
+def _differences(old, new, where: str) -> List[str]:
+    """``where: old value in plan.json, now new value`` for every leaf
+    that differs (dicts key by key, lists of equal length item by item)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        found = []
+        for key in list(old) + [k for k in new if k not in old]:
+            step = f'.{key}' if re.fullmatch(r'[A-Za-z_]\w*', str(key)) \
+                else f'[{key!r}]'
+            found += _differences(old.get(key, _UNSET), new.get(key, _UNSET),
+                                  where + step)
+        return found
+    if isinstance(old, list) and isinstance(new, list) and \
+            len(old) == len(new):
+        return [d for i, (o, n) in enumerate(zip(old, new))
+                for d in _differences(o, n, f'{where}[{i}]')]
+    if old == new:
+        return []
+    return [f'{where} was {_show(old)} in plan.json, now {_show(new)}']
+
+
+_UNSET = object()
+
+
+def _show(value) -> str:
+    return 'not set' if value is _UNSET else repr(value)

@@ -2,7 +2,7 @@
 import json
 import math
 import os.path as osp
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 #: incubation's per-phase tags in table order (hybrids are averaged)
 PHASE_TAGS = ('meta', 'hybrid', 'assembled', 'final')
@@ -17,6 +17,52 @@ def load_summary(work_dir: str) -> dict:
             'default_hooks.cost).')
     with open(path) as f:
         return json.load(f)
+
+
+def _finished(work_dir: str) -> Optional[dict]:
+    """The run's summary if it has finished, else None."""
+    if not osp.isfile(osp.join(work_dir, 'summary.json')):
+        return None
+    summary = load_summary(work_dir)
+    return summary if summary.get('finished') else None
+
+
+def benchmark_rows(work_dir: str, plan: dict) -> Tuple[list, list, list]:
+    """Every finished seed of a benchmark's ``plan`` (``plan.json``), read
+    from ``work_dir``: ``rows`` (one per arm and seed: cost, its share of
+    the budget, the metric after every phase, downstream metrics),
+    ``runs`` ((arm, seed, summary) for the plot) and the seeds not
+    reported: a seed is finished when both arms and every downstream run
+    of both have finished."""
+    spec, budget = plan['benchmark'], plan.get('budget')
+    rows, runs, unfinished = [], [], []
+    for seed in spec['seeds']:
+        found = {}
+        for arm in ('incubation', 'e2e'):
+            arm_dir = osp.join(work_dir, f'{arm}_seed{seed}')
+            found[arm] = [_finished(arm_dir)] + [
+                _finished(osp.join(arm_dir, task['name']))
+                for task in spec['downstream']]
+        if budget is None or any(s is None for v in found.values()
+                                 for s in v):
+            unfinished.append(seed)
+            continue
+        for arm, (summary, *tasks) in found.items():
+            total = summary['cost']['total']
+            row = dict(arm=arm, seed=seed, tflops=total['flops'] / 1e12,
+                       seconds=total['seconds'],
+                       gpu_seconds=total['gpu_seconds'],
+                       images=total['images'],
+                       stages=summary['cost']['stages'])
+            for tag in PHASE_TAGS:
+                row[tag] = phase_value(summary, tag, spec['metric'])
+            key = 'flops' if budget['match'] == 'flops' else 'seconds'
+            row['cost_ratio'] = total[key] / budget['value']
+            row.update({task['name']: s.get('final', {}).get(task['metric'])
+                        for task, s in zip(spec['downstream'], tasks)})
+            rows.append(row)
+            runs.append((arm, seed, summary))
+    return rows, runs, unfinished
 
 
 def chained(work_dirs: Sequence[str]) -> dict:
