@@ -12,10 +12,11 @@ from typing import List, Optional
 
 from mmengine.config import Config
 
-from mmincubate.utils.cfg_options import LiteralDictAction
+from mmincubate.apis import (INPUT_ERRORS, check_checkpoint_file,
+                             run_reporting_input_errors)
 from mmincubate.engine.runners.safe_checkpoint_runner import \
     shut_down_distributed
-from train import build_runner  # noqa: E402  (tools/ is on sys.path)
+from mmincubate.utils.cfg_options import LiteralDictAction
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -134,15 +135,19 @@ def main(argv: Optional[List[str]] = None) -> None:
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
-    cfg = merge_args(cfg, args)
+    try:
+        cfg = merge_args(cfg, args)
+        check_checkpoint_file(args.checkpoint, 'CHECKPOINT', 'model',
+                              must_exist=not args.dry_run)
+    except INPUT_ERRORS as error:
+        raise SystemExit(f'error: {error}') from None
     if args.dry_run:
         state = 'found' if osp.isfile(args.checkpoint) else 'not found yet'
         print(f'dry run of {args.config}: nothing is built or written\n'
               f'work_dir: {cfg.work_dir}\ncheckpoint: {args.checkpoint} '
               f'({state})\ntest_evaluator: {cfg.get("test_evaluator")}')
         return
-    runner = build_runner(cfg)
-    metrics = runner.test()
+    runner, metrics = run_reporting_input_errors(cfg, 'test')
     runner.logger.info(f'test metrics: {metrics}')
     shut_down_distributed()
 

@@ -11,7 +11,10 @@
 (with their configured settings), ``--modules`` incubates only the listed
 modules; ``--cfg-options`` is applied first, so ``train_cfg.phases.N`` counts
 the config's phases. ``--dry-run`` loads and checks everything, prints the
-schedule and exits without building or writing anything.
+schedule and exits without building or writing anything. Bad input (a split
+that does not fit the target, an unknown phase or module, a file that is not
+the checkpoint it should be, a resume under another schedule) is reported in
+one paragraph before anything is built or written, in dry runs too.
 """
 import argparse
 import os
@@ -19,10 +22,12 @@ import os.path as osp
 from typing import List, Optional
 
 from mmengine.config import Config
-from mmengine.registry import RUNNERS, init_default_scope
 
+from mmincubate.apis import (INPUT_ERRORS, check_model_split,
+                             check_training_inputs, is_incubation,
+                             resume_source, run_reporting_input_errors)
+from mmincubate.engine.loops import schedule
 from mmincubate.engine.loops.phase_selection import (check_phase_sources,
-                                                     num_modules_of,
                                                      parse_module_list,
                                                      parse_name_list,
                                                      select_phases)
@@ -161,35 +166,40 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     return cfg
 
 
-def apply_schedule_args(cfg: Config, args: argparse.Namespace) -> None:
-    """``--phases``/``--modules`` onto an IncubationLoop schedule, then
-    check that every phase has the weights it needs (before anything is
-    built or written)."""
-    train_cfg = cfg.get('train_cfg') or {}
-    is_incubation = str(train_cfg.get('type', '')).split('.')[-1] == \
-        'IncubationLoop'
-    if not is_incubation:
+def apply_schedule_args(cfg: Config, args: argparse.Namespace) -> list:
+    """Check the model's split and the config's phases, apply
+    ``--phases``/``--modules`` onto an IncubationLoop schedule, and check
+    that every phase has the weights it needs; the stages of the schedule
+    that will run (empty for other loops). Raises ``ValueError``."""
+    if not is_incubation(cfg):
         if args.phases is not None or args.modules is not None:
-            raise SystemExit(
-                f'error: --phases/--modules need an incubation config '
+            raise ValueError(
+                f'--phases/--modules need an incubation config '
                 f'(train_cfg.type=IncubationLoop); {args.config} has '
-                f'train_cfg.type={train_cfg.get("type")!r}.')
-        return
-    try:
-        names = None if args.phases is None else parse_name_list(
-            args.phases, '--phases')
-        num_modules = num_modules_of(cfg.model)
-        modules = None if args.modules is None else parse_module_list(
-            args.modules, num_modules)
-        phases = select_phases(train_cfg.get('phases') or [], names, modules)
-        check_phase_sources(phases, num_modules,
-                            cfg.model.get('meta_checkpoint'),
-                            cfg.model.get('target_checkpoint'),
-                            bool(cfg.get('resume')) or
-                            cfg.get('load_from') is not None)
-    except ValueError as error:
-        raise SystemExit(f'error: {error}') from None
+                f'train_cfg.type={cfg.train_cfg.get("type")!r}.')
+        return []
+    num_modules = check_model_split(cfg.model,
+                                    cfg.get('default_scope') or 'mmincubate')
+    configured = cfg.train_cfg.get('phases') or []
+    schedule.parse_phases(configured, num_modules)  # names config indices
+    names = None if args.phases is None else parse_name_list(
+        args.phases, '--phases')
+    modules = None if args.modules is None else parse_module_list(
+        args.modules, num_modules)
+    phases = select_phases(configured, names, modules)
+    check_phase_sources(phases, num_modules,
+                        cfg.model.get('meta_checkpoint'),
+                        cfg.model.get('target_checkpoint'),
+                        resume_source(cfg) is not None
+                        or (not cfg.get('resume')
+                            and cfg.get('load_from') is not None))
     cfg.train_cfg.phases = phases
+    stages = schedule.parse_phases(phases, num_modules,
+                                   dict(cfg.get('optim_wrapper') or {}),
+                                   cfg.get('param_scheduler'))
+    for stage in stages:
+        schedule.scheduler_cfgs(stage)  # a scheduler that cannot fit
+    return stages
 
 
 def describe(cfg: Config) -> str:
@@ -214,31 +224,23 @@ def describe(cfg: Config) -> str:
     return '\n'.join(lines)
 
 
-def build_runner(cfg: Config):
-    """Build ``cfg.runner_type`` if set, else mmincubate's SafeCheckpointRunner
-    (atomic checkpoints, strict and weights-only-safe loading, CPU DDP)."""
-    if 'runner_type' in cfg:
-        # resolve runner_type in the config's scope (e.g. mmincubate)
-        if cfg.get('default_scope') is not None:
-            init_default_scope(cfg.default_scope)
-        return RUNNERS.build(cfg)
-    from mmincubate.engine.runners import SafeCheckpointRunner
-    return SafeCheckpointRunner.from_cfg(cfg)
-
-
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
-    cfg = merge_args(cfg, args)
-    apply_schedule_args(cfg, args)
+    try:
+        cfg = merge_args(cfg, args)
+        stages = apply_schedule_args(cfg, args)
+        check_training_inputs(cfg, stages if stages else None,
+                              real_run=not args.dry_run)
+    except INPUT_ERRORS as error:
+        raise SystemExit(f'error: {error}') from None
     if args.dry_run:
         print(f'dry run of {args.config}: nothing is built or written')
         print(describe(cfg))
         return
-    runner = build_runner(cfg)
-    runner.train()
+    run_reporting_input_errors(cfg, 'train')
     shut_down_distributed()
 
 

@@ -54,8 +54,29 @@ def convert_file(src: str,
         raise ValueError(f'unknown direction {direction!r}; choose from '
                          f'{sorted(DIRECTIONS)}')
     read, convert, plain = DIRECTIONS[direction]
-    checkpoint = load_checkpoint_file(src, trust_mmengine=trust_mmengine)
+    checkpoint = _load(src, direction, trust_mmengine)
     state = convert(read(checkpoint, src), logger=logger, **kwargs)
     save_checkpoint_atomic(state if plain else {'state_dict': state}, dst)
     report(logger, f'saved {len(state)} tensors to {dst}')
     return state
+
+
+def _load(src: str, direction: str, trust_mmengine: bool) -> Any:
+    """Read ``src``; a training checkpoint refused only for mmengine's own
+    data types is named as such, with the option that reads it."""
+    from mmincubate.utils.checkpoint import (UnsafeCheckpointError,
+                                             load_checkpoint_file)
+    try:
+        return load_checkpoint_file(src, trust_mmengine=trust_mmengine)
+    except UnsafeCheckpointError:
+        if trust_mmengine or not direction.startswith('mmpretrain->'):
+            raise
+        try:  # would mmengine's trusted types alone make it readable?
+            load_checkpoint_file(src, trust_mmengine=True)
+        except UnsafeCheckpointError:
+            raise  # it needs more than mmengine's types: refused as it was
+        raise UnsafeCheckpointError(
+            f'"{src}" is a training checkpoint written by mmengine (it holds '
+            "the message hub's and numpy's data types besides the weights). "
+            'Nothing in it was run. This tool reads exactly those types '
+            'when asked: add --trust-mmengine.') from None

@@ -17,7 +17,7 @@ from typing import Any
 
 from mmengine.config import DictAction
 
-__all__ = ['LiteralDictAction', 'parse_literal']
+__all__ = ['LiteralDictAction', 'parse_literal', 'refuse_calls']
 
 
 class _DictCallsToLiterals(ast.NodeTransformer):
@@ -53,9 +53,28 @@ def parse_literal(text: str) -> Any:
         ) from None
 
 
+def refuse_calls(key: str, value: str) -> None:
+    """Raise ``ValueError`` naming ``key`` when ``value`` reads as Python
+    code with a call other than ``dict(...)`` (never evaluated, it would be
+    kept as a string and fail later, far from the command line)."""
+    try:
+        tree = ast.parse(value.strip(), mode='eval')
+    except SyntaxError:
+        return  # a plain string, e.g. a path with spaces
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and not (
+                isinstance(node.func, ast.Name) and node.func.id == 'dict'):
+            raise ValueError(
+                f'--cfg-options {key}={value!r}: the value is a call '
+                f'({ast.unparse(node.func)}(...)), and calls are never '
+                'evaluated; give a literal: a number, a quoted string, '
+                'True/False/None, a list or tuple, or dict(key=value, ...).')
+
+
 class LiteralDictAction(DictAction):
     """``DictAction`` that parses values containing ``dict(`` as Python
-    literals (see the module docstring)."""
+    literals (see the module docstring); a value with any other call is an
+    error naming its key (:func:`refuse_calls`)."""
 
     def __call__(self, parser, namespace, values, option_string=None):
         options = dict(getattr(namespace, self.dest, None) or {})
@@ -63,6 +82,10 @@ class LiteralDictAction(DictAction):
             if '=' not in item:
                 parser.error(f'{option_string} {item!r}: expected key=value.')
             key, value = item.split('=', maxsplit=1)
+            try:
+                refuse_calls(key, value)
+            except ValueError as error:
+                parser.error(str(error))
             if 'dict(' in value.replace(' ', ''):
                 try:
                     options[key] = parse_literal(value)

@@ -117,7 +117,8 @@ def trust_mmengine_checkpoints() -> Iterator[None]:
 #: what ``torch.load`` raises for a file it cannot (or, weights-only, will not)
 #: read; :func:`raise_checkpoint_read_error` translates them
 CHECKPOINT_READ_ERRORS = (pickle.UnpicklingError, EOFError, RuntimeError,
-                          ValueError)
+                          ValueError, IndexError, KeyError, TypeError,
+                          AttributeError)
 
 
 def raise_checkpoint_read_error(filename: str,
@@ -172,11 +173,14 @@ def load_checkpoint_file(filename: str,
     Raises:
         FileNotFoundError: the file does not exist.
         UnsafeCheckpointError: the file needs globals outside the trusted set.
-        CheckpointFormatError: the file is not a readable torch checkpoint.
+        CheckpointFormatError: the file is not a PyTorch checkpoint
+            (:func:`check_torch_checkpoint`) or not a readable one.
     """
     filename = osp.expanduser(str(filename))
     if not osp.isfile(filename):
         raise FileNotFoundError(f'Checkpoint "{filename}" does not exist.')
+    from .checkpoint_kinds import check_torch_checkpoint
+    check_torch_checkpoint(filename)
     context = (trust_mmengine_checkpoints()
                if trust_mmengine else contextlib.nullcontext())
     try:

@@ -7,6 +7,7 @@ from torch import nn
 
 from .checkpoint import (CheckpointFormatError, get_state_dict,
                          load_checkpoint_file)
+from .checkpoint_kinds import wrong_kind_message
 
 __all__ = [
     'state_dict_mismatches', 'raise_on_mismatch', 'load_state_dict_strict'
@@ -69,6 +70,7 @@ def load_state_dict_strict(
         hint: str = '',
         prefix_hint: str = '',
         skip_shape_check: Sequence[str] = ('pos_embed', ),
+        wanted: str = 'model',
 ) -> Dict[str, torch.Tensor]:
     """Load part of a checkpoint into ``module``; every key must fit.
 
@@ -91,6 +93,11 @@ def load_state_dict_strict(
         hint: how to fix a mismatch.
         prefix_hint: how to fix a checkpoint with no key under any prefix.
         skip_shape_check: key endings whose shapes may differ.
+        wanted: what the file should be (``'meta'``, ``'target'`` or
+            ``'model'``): a file of this project's other kinds (a module,
+            the meta model, a training checkpoint) that does not fit is
+            named as such, with what to use instead
+            (:func:`wrong_kind_message`).
 
     Returns:
         The state dict that was loaded.
@@ -101,12 +108,13 @@ def load_state_dict_strict(
         ...     what='checkpoint "final.pth" for the backbone',
         ...     hint='Match the backbone config to the checkpoint.')
     """
-    state = get_state_dict(
-        load_checkpoint_file(filename, trust_mmengine=True), filename)
+    checkpoint = load_checkpoint_file(filename, trust_mmengine=True)
+    state = get_state_dict(checkpoint, filename)
     state = {re.sub(r'^module\.', '', k): v for k, v in state.items()}
     prefix = next((p for p in prefixes
                    if p == '' or any(k.startswith(p) for k in state)), None)
     if prefix is None:
+        _raise_if_wrong_kind(filename, checkpoint, wanted)
         heads = sorted({k.split('.')[0] + '.' for k in state})
         wanted = (f'the prefix "{prefixes[0]}"' if len(prefixes) == 1 else
                   f'any of the prefixes {list(prefixes)}')
@@ -119,9 +127,16 @@ def load_state_dict_strict(
         if k.startswith(prefix) and not k[len(prefix):].startswith(
             tuple(ignore))
     }
-    raise_on_mismatch(
-        state_dict_mismatches(module.state_dict(), state,
-                              skip_shape_check=tuple(skip_shape_check)),
-        what or f'checkpoint "{filename}"', hint)
+    mismatches = state_dict_mismatches(
+        module.state_dict(), state, skip_shape_check=tuple(skip_shape_check))
+    if any(mismatches.values()):
+        _raise_if_wrong_kind(filename, checkpoint, wanted)
+    raise_on_mismatch(mismatches, what or f'checkpoint "{filename}"', hint)
     module.load_state_dict(state, strict=True)
     return state
+
+
+def _raise_if_wrong_kind(filename: str, checkpoint, wanted: str) -> None:
+    message = wrong_kind_message(filename, checkpoint, wanted)
+    if message is not None:
+        raise CheckpointFormatError(message)

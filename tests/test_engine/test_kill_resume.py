@@ -14,13 +14,9 @@ resumes from it (``--resume`` without a path, as a user would).
 """
 import glob
 import json
-import os
 import os.path as osp
 import random
 import re
-import signal
-import subprocess
-import sys
 import time
 
 import numpy as np
@@ -29,11 +25,12 @@ import torch
 from mmengine.config import Config
 from mmengine.logging import MMLogger
 
-from mmincubate.engine.hooks import IncubationHook
+from mmincubate.engine.hooks import IncubationHook, RandomStateHook
 from mmincubate.engine.runners import SafeCheckpointRunner
 from mmincubate.utils import load_checkpoint_file
 from mmincubate.utils.rng import apply_rng, capture_rng, rng_state_for_rank
-from tests.helpers import ROOT
+from tests.kill_resume import (assert_same_tree, finish, kill_after, launch,
+                                log_tail, reference_and_killed, resumed_at)
 
 CONFIG = osp.join(osp.dirname(osp.abspath(__file__)), '_kill_resume_config.py')
 EXPORTS = ['meta.pth', 'module_0.pth', 'module_1.pth', 'module_2.pth',
@@ -50,78 +47,6 @@ def phase_ranges():
     return ranges
 
 
-def launch(work_dir, log_name, *extra):
-    env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1',
-               PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
-    log = open(osp.join(work_dir, log_name), 'w')
-    proc = subprocess.Popen(
-        [sys.executable, osp.join(ROOT, 'tools/train.py'), CONFIG,
-         '--work-dir', str(work_dir), *extra],
-        stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
-    proc.log = log
-    return proc
-
-
-def finish(proc, timeout=300):
-    try:
-        proc.wait(timeout=timeout)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        proc.log.close()
-    return proc.returncode
-
-
-def log_tail(work_dir, log_name, chars=4000):
-    with open(osp.join(work_dir, log_name)) as f:
-        return f.read()[-chars:]
-
-
-def resumed_at(work_dir, log_name):
-    match = re.search(r'resumed epoch: \d+, iter: (\d+)',
-                      log_tail(work_dir, log_name, 10**7))
-    assert match, 'the run did not resume'
-    return int(match.group(1))
-
-
-def latest_iter(work_dir):
-    """The iteration ``last_checkpoint`` names, or -1 if none (yet)."""
-    try:
-        with open(osp.join(work_dir, 'last_checkpoint')) as f:
-            match = re.search(r'iter_(\d+)\.pth$', f.read().strip())
-    except FileNotFoundError:
-        return -1
-    return int(match.group(1)) if match else -1
-
-
-def write_in_flight(work_dir, iteration):
-    return bool(glob.glob(osp.join(work_dir, f'.iter_{iteration}.pth.*')))
-
-
-def kill_after(proc, work_dir, point, resumed_from, delay):
-    """SIGKILL ``proc`` once it has written the checkpoint of ``point``: when
-    the next write is seen in flight, else after ``delay`` seconds."""
-    deadline = time.monotonic() + 240
-    try:
-        while not (latest_iter(work_dir) >= point
-                   and latest_iter(work_dir) > resumed_from):
-            assert proc.poll() is None, (
-                f'the run ended (rc {proc.returncode}) before its checkpoint '
-                f'of iteration {point} appeared')
-            assert time.monotonic() < deadline, 'no checkpoint in time'
-            time.sleep(0.002)
-        until = time.monotonic() + delay
-        while time.monotonic() < until and not write_in_flight(
-                work_dir, latest_iter(work_dir) + 1):
-            time.sleep(0.0005)
-    finally:
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGKILL)
-        returncode = finish(proc)
-    assert returncode == -signal.SIGKILL, 'the run ended before the kill'
-
-
 def check_last_checkpoint(work_dir):
     """``last_checkpoint`` names a complete checkpoint; its iteration."""
     with open(osp.join(work_dir, 'last_checkpoint')) as f:
@@ -136,38 +61,12 @@ def check_last_checkpoint(work_dir):
     return iteration
 
 
-def assert_same_tree(actual, expected, where):
-    """Bitwise equality of nested checkpoint content."""
-    if isinstance(expected, torch.Tensor):
-        assert isinstance(actual, torch.Tensor), where
-        assert actual.dtype == expected.dtype, where
-        if not torch.equal(actual, expected):
-            diff = (actual.double() - expected.double()).abs().max().item() \
-                if actual.shape == expected.shape else 'shape'
-            pytest.fail(f'{where} differs from the uninterrupted run '
-                        f'(max abs difference {diff})')
-    elif isinstance(expected, dict):
-        assert set(actual) == set(expected), where
-        for key in expected:
-            assert_same_tree(actual[key], expected[key], f'{where}.{key}')
-    elif isinstance(expected, (list, tuple)):
-        assert len(actual) == len(expected), where
-        for i, (a, e) in enumerate(zip(actual, expected)):
-            assert_same_tree(a, e, f'{where}[{i}]')
-    else:
-        assert actual == expected, where
-
-
 @pytest.mark.slow
 def test_sigkill_in_every_phase_then_resume_is_exact(tmp_path):
     start = time.monotonic()
     ranges = phase_ranges()
     total = ranges[-1][1]
-    reference, killed = tmp_path / 'reference', tmp_path / 'killed'
-    reference.mkdir()
-    killed.mkdir()
-    assert finish(launch(reference, 'run.log')) == 0, log_tail(
-        reference, 'run.log')
+    reference, killed = reference_and_killed(CONFIG, tmp_path)
 
     rng = random.Random(SEED)
     # leave the run room to reach the kill inside the phase
@@ -175,7 +74,7 @@ def test_sigkill_in_every_phase_then_resume_is_exact(tmp_path):
     resumed_from, kills, in_flight = -1, [], 0
     for n, point in enumerate(points):
         extra = ('--resume', ) if n else ()
-        proc = launch(killed, f'run{n}.log', *extra)
+        proc = launch(CONFIG, killed, f'run{n}.log', *extra)
         leftovers = set(glob.glob(osp.join(killed, '.iter_*.tmp')))
         kill_after(proc, killed, point, resumed_from,
                    delay=rng.uniform(0.0, 0.15))
@@ -190,7 +89,7 @@ def test_sigkill_in_every_phase_then_resume_is_exact(tmp_path):
     assert [any(first <= k <= last for k in kills)
             for first, last in ranges] == [True] * len(ranges), kills
     name = f'run{len(points)}.log'
-    assert finish(launch(killed, name, '--resume')) == 0, log_tail(
+    assert finish(launch(CONFIG, killed, name, '--resume')) == 0, log_tail(
         killed, name)
     assert resumed_at(killed, name) == resumed_from
 
@@ -224,12 +123,16 @@ def test_each_rank_gets_its_own_random_state_back(tmp_path, monkeypatch):
     cfg = Config.fromfile(CONFIG)
     cfg.work_dir = str(tmp_path)
     runner = SafeCheckpointRunner.from_cfg(cfg)
-    runner.train_loop  # built: IncubationHook writes the loop's state
-    hook = next(h for h in runner.hooks if isinstance(h, IncubationHook))
+    runner.train_loop  # built: the loop's state and the random states
+    hooks = [h for h in runner.hooks
+             if isinstance(h, (IncubationHook, RandomStateHook))]
+    assert len(hooks) == 2
     before = capture_rng()
     checkpoint = {}
-    hook.before_save_checkpoint(runner, checkpoint)
-    states = checkpoint['incubation']['rng']
+    for hook in hooks:
+        hook.before_save_checkpoint(runner, checkpoint)
+    assert 'rng' not in checkpoint['incubation']  # saved once, beside it
+    states = checkpoint['random_states']
     assert isinstance(states, list) and len(states) == 1  # one process
     assert torch.equal(states[0]['torch'], before['torch'])
 

@@ -113,7 +113,7 @@ def test_assembly_completes_after_the_last_incubation():
     ([dict(phase='incubate', max_epochs=1, modules=[1, 1])], 'twice'),
     ([dict(phase='incubate', max_epochs=1, modules=[])], 'no modules'),
     ([dict(phase='meta', max_epochs=1),
-      dict(phase='incubate', max_epochs=1, modules=['0'])], 'Phase 1'),
+      dict(phase='incubate', max_epochs=1, modules=['0'])], 'train_cfg.phases.1 '),
 ])
 def test_bad_phases(phases, message):
     with pytest.raises(ValueError, match=message):

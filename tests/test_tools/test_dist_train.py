@@ -103,7 +103,7 @@ def test_dist_train_two_cpu_processes_and_resume(tmp_path):
     assert all(torch.isfinite(v).all() for v in final.values())
     # every rank's random states are in the checkpoint, and they differ
     rng = load_checkpoint_file(
-        str(work_dir / 'iter_9.pth'), trust_mmengine=True)['incubation']['rng']
+        str(work_dir / 'iter_9.pth'), trust_mmengine=True)['random_states']
     assert isinstance(rng, list) and len(rng) == 2
     assert not torch.equal(rng[0]['torch'], rng[1]['torch'])
 

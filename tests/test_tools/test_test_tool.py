@@ -7,7 +7,7 @@ import pickle
 import pytest
 import torch
 
-from mmincubate.utils import CheckpointFormatError, load_checkpoint_file
+from mmincubate.utils import load_checkpoint_file
 from tests.helpers import (DIGITS_VAL_SIZE, E2E_DIGITS, reported_metrics,
                            run_tool, summary)
 
@@ -66,13 +66,17 @@ def test_assembled_pth_and_out_pickle(evaluated):
 
 
 def test_module_export_fails_clearly(digits_run, tmp_path):
-    """A module export holds a quarter of the model: an error that names
-    what is missing, and no metrics."""
-    with pytest.raises(RuntimeError) as error:
-        evaluate(osp.join(digits_run.work_dir, 'module_0.pth'), tmp_path)
-    for message in ['missing keys in source state_dict',
-                    'backbone.layers.7.ln1.weight', 'head.layers.head.weight']:
-        assert message in str(error.value)
+    """A module export holds a quarter of the model: the error says what the
+    file is and how to assemble it, before anything is built or written."""
+    result = evaluate(osp.join(digits_run.work_dir, 'module_0.pth'),
+                      tmp_path / 'work')
+    assert result.returncode == 1
+    last = result.output.strip().splitlines()[-1]
+    assert last.startswith('error: CHECKPOINT: ')
+    for message in ['module 0 (of 4)', 'not a whole model',
+                    'python tools/assemble.py']:
+        assert message in last
+    assert not (tmp_path / 'work').exists()
 
 
 def test_unconverted_timm_checkpoint_fails_clearly(tmp_path):
@@ -90,8 +94,12 @@ def test_unconverted_timm_checkpoint_fails_clearly(tmp_path):
 
 
 def test_bare_tensor_file_fails_clearly(tmp_path):
+    """Found only as the runner loads it: the error is still one paragraph,
+    printed last, and the failed start leaves no files."""
     torch.save(torch.randn(3, 8), tmp_path / 'tensor.pth')
-    with pytest.raises(Exception) as error:
-        evaluate(tmp_path / 'tensor.pth', tmp_path / 'work')
-    assert isinstance(error.value, CheckpointFormatError), repr(error.value)
-    assert 'holds a Tensor, not a dict of weights' in str(error.value)
+    result = evaluate(tmp_path / 'tensor.pth', tmp_path / 'work')
+    assert result.returncode == 1
+    last = result.output.strip().splitlines()[-1]
+    assert last.startswith('error: ') and \
+        'holds a Tensor, not a dict of weights' in last
+    assert not (tmp_path / 'work').exists()

@@ -1,15 +1,14 @@
 """Phase state in checkpoints, exports at phase ends, the run's summary."""
 import os.path as osp
 
-from mmengine.dist import get_world_size, is_main_process
-from mmengine.hooks import CheckpointHook, Hook
+from mmengine.dist import is_main_process
+from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
 from mmincubate.models.assembly import (classifier_checkpoint,
                                         module_checkpoint)
 from mmincubate.registry import HOOKS
 from mmincubate.utils.checkpoint import save_checkpoint_atomic
-from mmincubate.utils.rng import capture_rng, gather_rng_states
 
 
 @HOOKS.register_module()
@@ -17,13 +16,10 @@ class IncubationHook(Hook):
     """Companion of :class:`IncubationLoop` (which adds it if missing).
 
     - Writes the loop's state (stage plan, incubated modules, per-phase
-      metrics) and every rank's random states into every checkpoint, and on
-      ``--resume`` gives them back to the loop before the runner loads the
-      optimizer state, so a run resumes mid-phase with the phase's optimizer
-      and schedulers.
-    - In a distributed run the random states of every rank are gathered
-      (a collective) right before a ``CheckpointHook`` saves: this hook has
-      priority ``VERY_HIGH``, so it runs first; rank 0 writes them all.
+      metrics) into every checkpoint, and on ``--resume`` gives it back to
+      the loop (with the random states :class:`RandomStateHook` saved)
+      before the runner loads the optimizer state, so a run resumes
+      mid-phase with the phase's optimizer and schedulers.
     - Exports, atomically and weights only, into the work_dir:
       ``meta.pth`` (the meta classifier) after ``meta``; ``module_<i>.pth``
       after module i's incubation (input of ``tools/assemble.py``);
@@ -43,8 +39,6 @@ class IncubationHook(Hook):
     def __init__(self, export: bool = True) -> None:
         self.export = export
         self._phase_metrics: dict = {}
-        # (iteration, every rank's random states) gathered for a save
-        self._gathered = None
         self._attached = None
 
     def attach(self, loop) -> None:
@@ -65,61 +59,10 @@ class IncubationHook(Hook):
     # ------------------------------------------------------------------
     # checkpoints
     # ------------------------------------------------------------------
-    def after_train_iter(self, runner, batch_idx: int, data_batch=None,
-                         outputs=None) -> None:
-        self._gather_rng_if_due(runner, 'iter')
-
-    def after_train_epoch(self, runner) -> None:
-        self._gather_rng_if_due(runner, 'epoch')
-
-    def after_val_epoch(self, runner, metrics=None) -> None:
-        if metrics:
-            self._gather_rng_if_due(runner, 'val')
-
-    def _gather_rng_if_due(self, runner, event: str) -> None:
-        """Gather every rank's random states if a checkpoint hook saves
-        now. All ranks agree on the answer, so the collective is safe."""
-        if self._loop(runner) is not None and get_world_size() > 1 and any(
-                self._saves(hook, runner, event) for hook in runner.hooks
-                if isinstance(hook, CheckpointHook)):
-            self._gathered = (runner.iter, gather_rng_states())
-
-    @staticmethod
-    def _saves(hook: CheckpointHook, runner, event: str) -> bool:
-        """Whether ``hook`` writes a checkpoint after this ``event``; the
-        conditions of mmengine 0.10.7's CheckpointHook (``'val'``: it may
-        save the best checkpoint)."""
-        if event == 'iter':
-            return not hook.by_epoch and (
-                hook.every_n_train_iters(runner, hook.interval,
-                                         hook.save_begin)
-                or (hook.save_last and hook.is_last_train_iter(runner)))
-        if event == 'epoch':
-            return hook.by_epoch and (
-                hook.every_n_epochs(runner, hook.interval, hook.save_begin)
-                or (hook.save_last and hook.is_last_train_epoch(runner)))
-        return bool(hook.save_best)
-
-    def _rng_states(self, runner) -> list:
-        world_size = get_world_size()
-        if world_size == 1:
-            return gather_rng_states()
-        if self._gathered is not None and self._gathered[0] == runner.iter:
-            return self._gathered[1]
-        # Saved without gathering (e.g. a direct runner.save_checkpoint
-        # call): only this rank's states are at hand.
-        runner.logger.warning(
-            'Saving a checkpoint whose random states were not gathered from '
-            'all ranks (IncubationHook gathers them for CheckpointHook); '
-            'resuming from it will reseed the ranks instead of replaying '
-            'their random streams.')
-        return [capture_rng()] + [None] * (world_size - 1)
-
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         loop = self._loop(runner)
         if loop is not None:
-            checkpoint['incubation'] = dict(loop.state_dict(),
-                                            rng=self._rng_states(runner))
+            checkpoint['incubation'] = loop.state_dict()
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         loop = self._loop(runner)

@@ -9,6 +9,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import BaseLoop, set_random_seed
 
 from mmincubate.engine.hooks.incubation_hook import IncubationHook
+from mmincubate.engine.hooks.random_state_hook import saved_random_states
 from mmincubate.models.algorithms.module_split import PHASES
 from mmincubate.registry import LOOPS
 from mmincubate.utils.rng import (RngState, apply_rng, derived_seed,
@@ -64,6 +65,10 @@ class IncubationLoop(BaseLoop):
         ...              optim_wrapper=dict(clip_grad=dict(max_norm=1.0))),
         ...     ])
     """
+
+    #: it gives the random states of a resumed checkpoint back itself, at
+    #: the exact point of the stage (RandomStateHook leaves them to it)
+    replays_random_states = True
 
     def __init__(self, runner, dataloader: Union[dict, object],
                  phases: Sequence[dict]) -> None:
@@ -178,8 +183,8 @@ class IncubationLoop(BaseLoop):
                     'config the run started with.')
             self.phase_metrics = dict(state.get('phase_metrics', {}))
             self.incubated_modules = list(state.get('incubated_modules', []))
-            self._pending_rng = rng_state_for_rank(
-                state.get('rng'), self.runner.seed, iteration)
+        self._pending_rng = rng_state_for_rank(
+            saved_random_states(checkpoint), self.runner.seed, iteration)
         self._iter = iteration
         # the optimizer state belongs to the stage that trained iteration-1
         index = self.stage_index_at(max(iteration - 1, 0))
@@ -190,10 +195,11 @@ class IncubationLoop(BaseLoop):
                                 and iteration > 0)
 
     def state_dict(self) -> dict:
-        """The loop's part of a checkpoint (``IncubationHook`` adds every
-        rank's random states)."""
+        """The loop's part of a checkpoint (``RandomStateHook`` saves every
+        rank's random states beside it)."""
         return dict(
             stages=schedule.signature(self.stages),
+            plan=schedule.plan(self.stages),
             phase_metrics=copy.deepcopy(self.phase_metrics),
             incubated_modules=list(self.incubated_modules))
 

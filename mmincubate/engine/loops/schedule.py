@@ -71,23 +71,24 @@ def merge_cfg(base: dict, override: Optional[dict]) -> dict:
 
 def _check_phase(index: int, cfg: dict) -> None:
     phase = cfg.get('phase')
+    where = f'train_cfg.phases.{index}'
     if phase not in PHASES:
-        raise ValueError(
-            f'Phase {index} has phase={phase!r}; choose from {PHASES}.')
+        raise ValueError(f'{where}: unknown phase {phase!r}; choose from '
+                         f'{", ".join(PHASES)}.')
+    where = f'{where} ({phase})'
     unknown = set(cfg) - PHASE_KEYS
     if unknown:
-        raise ValueError(
-            f'Phase {index} ({phase}) has unknown keys {sorted(unknown)}; '
-            f'allowed: {sorted(PHASE_KEYS)}.')
+        raise ValueError(f'{where} has unknown keys {sorted(unknown)}; '
+                         f'allowed: {sorted(PHASE_KEYS)}.')
     if ('max_epochs' in cfg) == ('max_iters' in cfg):
-        raise ValueError(f'Phase {index} ({phase}) needs exactly one of '
-                         'max_epochs and max_iters.')
+        raise ValueError(f'{where} needs exactly one of max_epochs and '
+                         'max_iters.')
     if phase != 'incubate' and ('modules' in cfg or 'mode' in cfg):
-        raise ValueError(f'Phase {index} ({phase}) takes no modules/mode; '
-                         'only incubate does.')
+        raise ValueError(f'{where} takes no modules/mode; only incubate '
+                         'does.')
     if cfg.get('mode', 'parallel') not in ('parallel', 'sequential'):
-        raise ValueError(f'Phase {index} (incubate) mode={cfg["mode"]!r}; '
-                         'choose "parallel" or "sequential".')
+        raise ValueError(f'{where} mode={cfg["mode"]!r}; choose "parallel" '
+                         'or "sequential".')
 
 
 def parse_phases(phases: Sequence[dict],
@@ -114,13 +115,14 @@ def parse_phases(phases: Sequence[dict],
         by_epoch = 'max_epochs' in cfg
         length = int(cfg['max_epochs'] if by_epoch else cfg['max_iters'])
         if length < 1:
-            raise ValueError(f'Phase {index} ({phase}) has length {length}; '
-                             'it must be at least 1.')
+            raise ValueError(f'train_cfg.phases.{index} ({phase}) has '
+                             f'length {length}; it must be at least 1.')
         modules: Tuple[int, ...] = ()
         if phase == 'incubate':
             modules = check_module_indices(
                 cfg.get('modules', range(num_modules)), num_modules,
-                f'Phase {index} (incubate)')
+                f'train_cfg.phases.{index} (incubate) modules='
+                f'{list(cfg.get("modules", range(num_modules)))}')
         scheduler = cfg.get('param_scheduler', param_scheduler)
         if isinstance(scheduler, dict):
             scheduler = [scheduler]
@@ -174,6 +176,13 @@ def epoch_at(stages: Sequence[Stage], iteration: int,
     if iteration >= stage.end_iter:
         return stage.begin_epoch + stage.num_epochs
     return stage.begin_epoch + (iteration - stage.begin_iter) // epoch_length
+
+
+def plan(stages: Sequence[Stage]) -> list:
+    """The schedule as the config gives it (phase, modules, length, unit),
+    known before the dataset is built: checked before a resume."""
+    return [[s.phase, list(s.modules), s.length,
+             'epochs' if s.by_epoch else 'iters'] for s in stages]
 
 
 def signature(stages: Sequence[Stage]) -> list:

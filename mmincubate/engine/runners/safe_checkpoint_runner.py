@@ -1,10 +1,7 @@
 """A Runner whose checkpoints are safe to write, read and resume."""
 import contextlib
-import glob
-import logging
 import os
 import os.path as osp
-import re
 import shutil
 import subprocess
 from typing import Callable, Optional, Union
@@ -13,19 +10,24 @@ import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config
 from mmengine.dist import master_only
-from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
+from mmincubate.engine.hooks.random_state_hook import RandomStateHook
 from mmincubate.engine.runners.formatted_once_config import \
     FormattedOnceConfig
+from mmincubate.engine.runners.resume_checkpoint import \
+    find_resumable_checkpoint
 from mmincubate.models.adapters import freeze_never_used
 from mmincubate.registry import RUNNERS
 from mmincubate.utils.checkpoint import (CHECKPOINT_READ_ERRORS,
+                                         CheckpointFormatError,
                                          get_state_dict,
                                          make_message_hub_portable,
                                          raise_checkpoint_read_error,
                                          trust_mmengine_checkpoints)
+from mmincubate.utils.checkpoint_kinds import (check_torch_checkpoint,
+                                               wrong_kind_message)
 
 
 @RUNNERS.register_module()
@@ -54,6 +56,8 @@ class SafeCheckpointRunner(Runner):
         >>> # in a config (the default in configs/_base_/default_runtime.py)
         >>> runner_type = 'SafeCheckpointRunner'
     """
+
+    inputs_accepted = False
 
     @classmethod
     def from_cfg(cls, cfg) -> 'SafeCheckpointRunner':
@@ -99,26 +103,55 @@ class SafeCheckpointRunner(Runner):
             model_wrapper_cfg['device_ids'] = None  # CPU module
         return super().wrap_model(model_wrapper_cfg, model)
 
+    def register_hooks(self, default_hooks=None, custom_hooks=None) -> None:
+        """mmengine's hooks, plus :class:`RandomStateHook` (exact resume)
+        when the config does not list it."""
+        super().register_hooks(default_hooks, custom_hooks)
+        if not any(isinstance(h, RandomStateHook) for h in self.hooks):
+            self.register_hook(RandomStateHook())  # in any default scope
+
     def load_or_resume(self) -> None:
-        """As mmengine's, but ``--resume`` without a path survives a
+        """As mmengine's, but ``--resume`` without a path takes the
+        work_dir's own newest complete checkpoint
+        (:func:`find_resumable_checkpoint`): it survives a
         ``last_checkpoint`` that an interrupted run left empty or pointing
-        at a removed file (mmengine's CheckpointHook rewrites it in place,
-        and removes the oldest checkpoint before writing the next one): the
-        newest complete checkpoint in the work_dir is taken instead."""
-        if not self._has_loaded and self._resume and self._load_from is None:
-            latest = find_resumable_checkpoint(self.work_dir)
-            if latest is not None:
-                self.logger.info(
-                    f'Auto resumed from the latest checkpoint {latest}.')
-                self._load_from = latest
+        at a removed file, and a copied work_dir does not resume the
+        original's. With nothing to resume, the run starts from scratch
+        with a warning naming the work_dir. The log names the file
+        resumed from."""
+        if not self._has_loaded and self._resume:
+            if self._load_from is None:
+                self._load_from = find_resumable_checkpoint(self.work_dir)
+                if self._load_from is None:
+                    self.logger.warning(
+                        f'--resume: the work_dir {self.work_dir} holds no '
+                        'checkpoint to resume from (no last_checkpoint, no '
+                        'epoch_N.pth or iter_N.pth); training starts from '
+                        'scratch.')
+                    self._resume = False
+            if self._load_from is not None:
+                self.logger.info(f'Resuming from {self._load_from}')
         super().load_or_resume()
+        if getattr(self, '_config_dump_pending', False):
+            self._config_dump_pending = False
+            super().dump_config()
+        #: the checkpoint to load or resume (if any) was accepted: errors
+        #: from here on are not bad input of the start
+        self.inputs_accepted = True
+
+    def dump_config(self) -> None:
+        """Copy the config into the work_dir only once the checkpoint to
+        load or resume has been accepted (:meth:`load_or_resume`): a
+        refused resume leaves the copy of the run it refused to continue
+        as it was."""
+        self._config_dump_pending = True
 
     def call_hook(self, fn_name: str, **kwargs) -> None:
         if fn_name == 'before_save_checkpoint':
             # keep the checkpoint loadable under weights-only rules
             make_message_hub_portable(kwargs['checkpoint'])
         elif fn_name == 'after_load_checkpoint':
-            self._checkpoint_was_read = True
+            self._checkpoint_read = kwargs['checkpoint']
             # a file holding no dict of weights fails here, naming the file,
             # not deep inside mmengine ("Tensor.__contains__ only ...")
             get_state_dict(kwargs['checkpoint'],
@@ -132,22 +165,33 @@ class SafeCheckpointRunner(Runner):
                         revise_keys: list = [(r'^module.', '')]):
         """Load a checkpoint into the model; strict by default.
 
-        A file that cannot be read, or that weights-only loading refuses,
-        raises what :func:`load_checkpoint_file` raises for it
-        (:func:`raise_checkpoint_read_error`); errors of fitting the weights
-        into the model propagate unchanged.
+        A file that is not a PyTorch checkpoint, cannot be read, or that
+        weights-only loading refuses raises what :func:`load_checkpoint_file`
+        raises for it; one of this project's other kinds of checkpoint that
+        does not fit the model (a module, the meta model, an incubation
+        training checkpoint) raises :class:`CheckpointFormatError` saying
+        what to use instead (:func:`wrong_kind_message`); other errors of
+        fitting the weights propagate unchanged.
         """
         self._checkpoint_in_load = filename
-        self._checkpoint_was_read = False  # set by after_load_checkpoint
+        self._checkpoint_read = None  # set by after_load_checkpoint
+        if osp.isfile(filename):
+            check_torch_checkpoint(filename)
         try:
             with trust_mmengine_checkpoints():
                 return super().load_checkpoint(
                     filename, map_location=map_location, strict=strict,
                     revise_keys=revise_keys)
         except CHECKPOINT_READ_ERRORS as error:
-            if self._checkpoint_was_read:
+            if self._checkpoint_read is None:
+                raise_checkpoint_read_error(filename, error)
+            message = wrong_kind_message(filename, self._checkpoint_read,
+                                         'model')
+            if message is None:
                 raise
-            raise_checkpoint_read_error(filename, error)
+            raise CheckpointFormatError(message) from error
+        finally:
+            self._checkpoint_read = None
 
     @master_only
     def save_checkpoint(self,
@@ -222,28 +266,3 @@ def export_slurm_rendezvous() -> None:
                 'scontrol') else []
         os.environ['MASTER_ADDR'] = first[0] if first else nodes.split(',')[0]
     os.environ.setdefault('MASTER_PORT', '29500')
-
-
-def find_resumable_checkpoint(work_dir: str) -> Optional[str]:
-    """The checkpoint ``last_checkpoint`` names if it exists, else the
-    newest ``epoch_N.pth`` / ``iter_N.pth`` in ``work_dir`` (the atomic
-    writes guarantee it is complete); None when there is none."""
-    named = None
-    with contextlib.suppress(FileNotFoundError):
-        with open(osp.join(work_dir, 'last_checkpoint')) as f:
-            named = f.read().strip()
-        if named and ('://' in named or osp.isfile(named)):
-            return named
-    found = [
-        path for path in glob.glob(osp.join(work_dir, '*.pth'))
-        if re.fullmatch(r'(epoch|iter)_\d+\.pth', osp.basename(path))
-    ]
-    if not found:
-        return None
-    newest = max(found, key=osp.getmtime)
-    if named is not None:
-        print_log(
-            f'last_checkpoint names {named!r}, which does not exist (the '
-            f'previous run was interrupted); resuming from {newest} instead.',
-            logger='current', level=logging.WARNING)
-    return newest

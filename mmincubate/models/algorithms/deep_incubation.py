@@ -390,4 +390,5 @@ class DeepIncubation(BaseModel):
             what=f'{role} checkpoint "{filename}" for the {role} model',
             hint='Check that the config (width, depth, heads, patch size, '
             'classes) matches the checkpoint.',
-            skip_shape_check=('pos_embed', ))
+            skip_shape_check=('pos_embed', ),
+            wanted='meta' if role == 'meta' else 'target')
