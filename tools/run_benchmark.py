@@ -50,7 +50,7 @@ sys.path.insert(0, ROOT)
 from mmengine.config import Config  # noqa: E402
 
 from mmincubate.benchmark import arm_configs  # noqa: E402
-from mmincubate.benchmark import plan as P  # noqa: E402
+from mmincubate.benchmark import plan  # noqa: E402
 from mmincubate.benchmark.plot import plot_cost_accuracy  # noqa: E402
 from mmincubate.benchmark.results import (PHASE_TAGS, aggregate,  # noqa
                                           benchmark_rows, load_summary,
@@ -96,7 +96,7 @@ class Benchmark:
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
-        self.spec = P.load_benchmark(args.config)
+        self.spec = plan.load_benchmark(args.config)
         if args.seeds:
             self.spec['seeds'] = list(dict.fromkeys(args.seeds))
         self.spec['cfg_options'].update(args.cfg_options or {})
@@ -111,7 +111,7 @@ class Benchmark:
         if osp.isfile(self.plan_path):
             with open(self.plan_path) as f:
                 old = json.load(f)
-        self.plan = P.merged_plan(old, self.spec, self.world_size,
+        self.plan = plan.merged_plan(old, self.spec, self.world_size,
                                   self.work_dir)
 
     def _save_plan(self) -> None:
@@ -164,12 +164,12 @@ class Benchmark:
         match = self.spec['match']
         total = incubation['cost']['total']
         budget = total['flops'] if match == 'flops' else total['seconds']
-        cfg = P.arm_config(self.spec, 'e2e', seed, self.configs['e2e'])
-        probe = P.probe_train_step(cfg, timed_steps=0 if match == 'flops'
+        cfg = plan.arm_config(self.spec, 'e2e', seed, self.configs['e2e'])
+        probe = plan.probe_train_step(cfg, timed_steps=0 if match == 'flops'
                                    else 8)
         per_image = probe['flops_per_image'] if match == 'flops' else \
             probe['seconds_per_image'] / self.world_size
-        length = P.e2e_length(cfg, budget, per_image,
+        length = plan.e2e_length(cfg, budget, per_image,
                               probe['images_per_epoch'], self.world_size)
         self.plan.update(budget=dict(match=match, value=budget,
                                      incubation_total=total, seed=seed),
@@ -206,7 +206,7 @@ class Benchmark:
                 'default_hooks.cost': dict(
                     type='mmincubate.CostAccountingHook'),
             })
-            self.train(cfg, osp.join(P.run_dir(self.work_dir, arm, seed),
+            self.train(cfg, osp.join(plan.run_dir(self.work_dir, arm, seed),
                                      task['name']))
 
     # ------------------------------------------------------------------
@@ -225,15 +225,15 @@ class Benchmark:
         os.makedirs(self.work_dir, exist_ok=True)
         self._save_plan()  # the seeds planned in this work_dir
         for seed in self.spec['seeds']:
-            inc_dir = P.run_dir(self.work_dir, 'incubation', seed)
-            incubation = self.train(P.arm_config(
+            inc_dir = plan.run_dir(self.work_dir, 'incubation', seed)
+            incubation = self.train(plan.arm_config(
                 self.spec, 'incubation', seed, self.configs['incubation']),
                 inc_dir)
             length = self.e2e_length(incubation, seed)
-            cfg = P.arm_config(self.spec, 'e2e', seed, self.configs['e2e'])
-            for change in P.with_length(cfg, length):
+            cfg = plan.arm_config(self.spec, 'e2e', seed, self.configs['e2e'])
+            for change in plan.with_length(cfg, length):
                 print(f'[benchmark] e2e: {change}')
-            e2e_dir = P.run_dir(self.work_dir, 'e2e', seed)
+            e2e_dir = plan.run_dir(self.work_dir, 'e2e', seed)
             self.train(cfg, e2e_dir)
             finals = dict(incubation=osp.join(inc_dir, 'final.pth'),
                           e2e=self.export_final(e2e_dir))

@@ -5,3 +5,4 @@ from .adapters import *  # noqa: F401,F403
 from .algorithms import *  # noqa: F401,F403
 from .backbones import *  # noqa: F401,F403
 from .necks import *  # noqa: F401,F403
+from .wrappers import *  # noqa: F401,F403

@@ -45,9 +45,9 @@ def test_per_hybrid_step_equals_the_summed_step_with_accumulation():
     the weights and logs of one backward of the summed losses; the step is
     counted once per train_step, so the optimizer stepped twice."""
     model = build()
-    assert not model.steps_per_hybrid  # finetune phase after building
+    assert not model.steps_hybrid_by_hybrid  # finetune phase after building
     per_hybrid, logs, wrapper = run(model, clip=dict(max_norm=0.5))
-    assert model.steps_per_hybrid
+    assert model.steps_hybrid_by_hybrid
     assert wrapper.inner_count == 4
     summed, summed_logs, _ = run(build(per_hybrid_backward=False),
                                  clip=dict(max_norm=0.5))
@@ -64,7 +64,7 @@ def test_per_hybrid_step_equals_the_summed_step_with_accumulation():
 def test_one_module_takes_the_ordinary_step():
     model = build()
     model.set_phase('incubate', modules=[2])
-    assert not model.steps_per_hybrid
+    assert not model.steps_hybrid_by_hybrid
 
 
 def test_uncounted_backward_scales_like_the_wrapper():

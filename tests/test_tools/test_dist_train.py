@@ -174,7 +174,8 @@ def test_two_processes_match_one_process_at_twice_the_batch(two_processes,
 @pytest.mark.slow
 def test_per_hybrid_averaging_equals_ddps_reducer(two_processes, tmp_path):
     """Parallel incubation on 2 processes: the per-hybrid step averages each
-    module's gradients itself (GradAllReduce); with
+    module's gradients itself (PerHybridDistributedDataParallel hands the
+    step a GradAllReduce); with
     ``model.per_hybrid_backward=False`` DDP's reducer averages the
     gradients of one backward of the summed losses. Both divide by the
     world size, then sum: the same weights."""

@@ -225,15 +225,6 @@ def run_worker(args) -> dict:
     return result
 
 
-def _num_modules(model_cfg) -> int:
-    """K as the model config gives it, without building the model."""
-    from mmincubate.models.algorithms.module_split import \
-        DEFAULT_NUM_MODULES
-    if model_cfg.get('module_depths'):
-        return len(model_cfg.module_depths)
-    return model_cfg.get('num_modules') or DEFAULT_NUM_MODULES
-
-
 def run_modes(args, argv: List[str], k: int) -> Dict[str, dict]:
     """Every mode of a K-module model in its own process (its own peak
     memory), the modes in turn ``--repeats`` times."""
@@ -366,6 +357,7 @@ def main(argv: List[str] = None) -> None:
                                                    device_name)
     from mmincubate.benchmark.step_report import (derive, op_table,
                                                   summary, table)
+    from mmincubate.engine.loops.phase_selection import num_modules_of
     print(f'{device_name(args.device)}, torch {torch.__version__}; '
           f'{args.config}, batch {args.batch}, {args.iters} steps after '
           f'{args.warmup} warm-up, '
@@ -375,7 +367,7 @@ def main(argv: List[str] = None) -> None:
           f'{", compiled" if args.compile else ""}'
           f'{allocator_settings()}', flush=True)
     cfg = _model_cfg(args)
-    k = _num_modules(cfg.model)
+    k = num_modules_of(cfg.model)
     results = run_modes(args, argv, k)
     derived = derive(results, args.batch, k, _peak_tflops(args) or None)
     print(table(derived, list(results)))

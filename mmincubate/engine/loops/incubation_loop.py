@@ -16,7 +16,6 @@ from mmincubate.utils.rng import (RngState, apply_rng, derived_seed,
                                   rng_state_for_rank)
 from . import schedule
 from .phase_selection import check_phase_sources
-from .grad_all_reduce import GradAllReduce
 from .schedule import Stage
 from .stage_optim import build_stage_optimization, forget_module_scalars
 
@@ -293,15 +292,9 @@ class IncubationLoop(BaseLoop):
         runner = self.runner
         runner.call_hook(
             'before_train_iter', batch_idx=idx, data_batch=data_batch)
-        model = self._model
-        if model.steps_per_hybrid and is_model_wrapper(runner.model):
-            # one backward per hybrid, which DDP's reducer cannot follow:
-            # the gradients are averaged module by module instead
-            outputs = model.train_step(data_batch, runner.optim_wrapper,
-                                       grad_reducer=GradAllReduce())
-        else:
-            outputs = runner.model.train_step(
-                data_batch, optim_wrapper=runner.optim_wrapper)
+        # several processes: PerHybridDistributedDataParallel owns the step
+        outputs = runner.model.train_step(
+            data_batch, optim_wrapper=runner.optim_wrapper)
         runner.call_hook(
             'after_train_iter',
             batch_idx=idx,

@@ -93,14 +93,8 @@ class SafeCheckpointRunner(Runner):
         if frozen:
             self.logger.info(f'Froze {frozen} backbone parameters that the '
                              'forward never uses.')
-        if self.distributed and not torch.cuda.is_available():
-            model_wrapper_cfg = dict(model_wrapper_cfg or {})
-            model_wrapper_cfg.setdefault('type', 'MMDistributedDataParallel')
-            model_wrapper_cfg.setdefault('broadcast_buffers', False)
-            model_wrapper_cfg.setdefault(
-                'find_unused_parameters',
-                self.cfg.get('find_unused_parameters', False))
-            model_wrapper_cfg['device_ids'] = None  # CPU module
+        if self.distributed:
+            model_wrapper_cfg = self._wrapper_cfg(model_wrapper_cfg, model)
         return super().wrap_model(model_wrapper_cfg, model)
 
     def register_hooks(self, default_hooks=None, custom_hooks=None) -> None:
@@ -109,6 +103,29 @@ class SafeCheckpointRunner(Runner):
         super().register_hooks(default_hooks, custom_hooks)
         if not any(isinstance(h, RandomStateHook) for h in self.hooks):
             self.register_hook(RandomStateHook())  # in any default scope
+
+    def _wrapper_cfg(self, given: Optional[dict],
+                     model: torch.nn.Module) -> Optional[dict]:
+        """The DDP wrapper of a distributed run: the one owning the
+        per-hybrid step for a model that declares
+        ``steps_hybrid_by_hybrid`` (unless the config names another);
+        mmengine's defaults
+        (``broadcast_buffers=False``, the config's
+        ``find_unused_parameters``) when the config gives none, or on a
+        CPU, where the module is wrapped without ``device_ids``."""
+        on_cpu = not torch.cuda.is_available()
+        cfg = dict(given or {})
+        if hasattr(model, 'steps_hybrid_by_hybrid'):
+            cfg.setdefault('type',
+                           'mmincubate.PerHybridDistributedDataParallel')
+        if given is None or on_cpu:
+            cfg.setdefault('broadcast_buffers', False)
+            cfg.setdefault('find_unused_parameters',
+                           self.cfg.get('find_unused_parameters', False))
+        if on_cpu:
+            cfg.setdefault('type', 'MMDistributedDataParallel')
+            cfg['device_ids'] = None  # CPU module
+        return cfg if 'type' in cfg or given is not None else None
 
     def load_or_resume(self) -> None:
         """As mmengine's, but ``--resume`` without a path takes the

@@ -291,7 +291,7 @@ class DeepIncubation(BaseModel):
     # BaseModel interface
     # ------------------------------------------------------------------
     @property
-    def steps_per_hybrid(self) -> bool:
+    def steps_hybrid_by_hybrid(self) -> bool:
         """Whether :meth:`train_step` backpropagates hybrid by hybrid now
         (several modules incubating, ``per_hybrid_backward``)."""
         return (self.per_hybrid_backward and self.phase == 'incubate'
@@ -300,10 +300,11 @@ class DeepIncubation(BaseModel):
     def train_step(self, data, optim_wrapper,
                    grad_reducer: Optional[GradReducer] = None
                    ) -> Dict[str, torch.Tensor]:
-        """mmengine's step, hybrid by hybrid when :attr:`steps_per_hybrid`
-        (several processes: the loop passes a ``grad_reducer`` and calls
-        this instead of the DDP wrapper's step)."""
-        if self.steps_per_hybrid:
+        """mmengine's step, hybrid by hybrid when
+        :attr:`steps_hybrid_by_hybrid` (several processes:
+        :class:`PerHybridDistributedDataParallel` passes a
+        ``grad_reducer``)."""
+        if self.steps_hybrid_by_hybrid:
             return train_step_per_hybrid(self, data, optim_wrapper,
                                          grad_reducer)
         return super().train_step(data, optim_wrapper)
