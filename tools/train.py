@@ -192,7 +192,8 @@ def apply_schedule_args(cfg: Config, args: argparse.Namespace) -> list:
                         cfg.model.get('target_checkpoint'),
                         resume_source(cfg) is not None
                         or (not cfg.get('resume')
-                            and cfg.get('load_from') is not None))
+                            and cfg.get('load_from') is not None),
+                        cfg.model.get('meta_init'))
     cfg.train_cfg.phases = phases
     stages = schedule.parse_phases(phases, num_modules,
                                    dict(cfg.get('optim_wrapper') or {}),
@@ -212,6 +213,9 @@ def describe(cfg: Config) -> str:
         lines.append(f'phase {index}: {phase["phase"]} ({settings})')
     if not train_cfg.get('phases'):
         lines.append(f'train_cfg: {dict(train_cfg)}')
+    if (cfg.get('model') or {}).get('meta_init') is not None:
+        lines.append(f'model.meta_init: {cfg.model.meta_init} (the meta '
+                     'model is neither trained nor loaded)')
     for key in ('meta_checkpoint', 'target_checkpoint'):
         value = (cfg.get('model') or {}).get(key)
         if value is not None:

@@ -188,7 +188,8 @@ class _Recorder(Hook):
     def before_incubation_stage(self, runner, stage, resumed):
         self.events.append(('before', stage.name, resumed, runner.iter))
 
-    def after_incubation_val(self, runner, tag, metrics):
+    def after_incubation_val(self, runner, tag, metrics, phase_metrics):
+        assert phase_metrics[tag] == metrics  # every tag's, this one's too
         self.events.append(('val', tag, sorted(metrics)))
 
     def after_incubation_stage(self, runner, stage, assembled,

@@ -41,9 +41,11 @@ class CostAccountingHook(Hook):
     ``cost/seconds``, ``cost/gpu_seconds``: TensorBoard shows them), so an
     accuracy-vs-cost curve comes from one run. ``summary.json`` (rewritten
     at every validation and at the end) holds the latest metrics per
-    validation tag (from IncubationLoop's ``after_incubation_val`` events;
-    under another loop the last validation, as ``final``), ``cost`` (stages
-    and total), ``evaluations`` and ``finished``. The state goes into every checkpoint, so ``--resume``
+    validation tag (from IncubationLoop's ``after_incubation_val`` events,
+    the loop owning and checkpointing them; under another loop the last
+    validation, as ``final``), ``cost`` (stages and total), ``evaluations``
+    and ``finished``. The cost state goes into every checkpoint, so
+    ``--resume``
     continues the sums; time lost to a crash after the last checkpoint is
     not counted again.
 
@@ -67,7 +69,8 @@ class CostAccountingHook(Hook):
         self.stages: List[dict] = []
         self.evaluations: List[dict] = []
         self.finished = False
-        #: metrics per validation tag, from IncubationLoop's events
+        #: metrics per validation tag, as IncubationLoop (their owner, which
+        #: checkpoints them) last sent them; not saved here
         self.phase_metrics: Dict[str, dict] = {}
         # (name, phase, modules) of the stage being trained
         self._stage = ('train', 'train', [])
@@ -83,9 +86,11 @@ class CostAccountingHook(Hook):
         """IncubationLoop is entering (or resuming) ``stage``."""
         self._stage = (stage.name, stage.phase, list(stage.modules))
 
-    def after_incubation_val(self, runner, tag: str, metrics: dict) -> None:
-        """IncubationLoop validated the model behind ``tag``."""
-        self.phase_metrics[tag] = dict(metrics)
+    def after_incubation_val(self, runner, tag: str, metrics: dict,
+                             phase_metrics: dict) -> None:
+        """IncubationLoop validated the model behind ``tag``;
+        ``phase_metrics``: every tag's latest metrics so far."""
+        self.phase_metrics = copy.deepcopy(dict(phase_metrics))
         self._write_summary(runner)
 
     @property
@@ -233,16 +238,13 @@ class CostAccountingHook(Hook):
         self._account(runner)
         checkpoint['cost_accounting'] = dict(
             stages=copy.deepcopy(self.stages),
-            evaluations=copy.deepcopy(self.evaluations),
-            phase_metrics=copy.deepcopy(self.phase_metrics))
+            evaluations=copy.deepcopy(self.evaluations))
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         state = checkpoint.get('cost_accounting')
         if runner._resume and state is not None:
             self.stages = copy.deepcopy(list(state['stages']))
             self.evaluations = copy.deepcopy(list(state['evaluations']))
-            self.phase_metrics = copy.deepcopy(
-                dict(state.get('phase_metrics', {})))
 
 
 def _plain(value):

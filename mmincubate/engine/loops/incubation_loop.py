@@ -38,7 +38,8 @@ class IncubationLoop(BaseLoop):
     current iteration; the stage is then finished (validated, exported).
 
     Hooks hear of stages through custom events: ``before_incubation_stage
-    (stage, resumed)``, ``after_incubation_val(tag, metrics)`` and
+    (stage, resumed)``, ``after_incubation_val(tag, metrics,
+    phase_metrics)`` and
     ``after_incubation_stage(stage, assembled, phase_metrics)``.
     ``IncubationHook`` (exports, resume) is added if the config lacks it.
 
@@ -95,7 +96,8 @@ class IncubationLoop(BaseLoop):
             [dict(phase=s.phase, modules=list(s.modules))
              for s in self.stages], self.num_modules, model.meta_checkpoint,
             model.target_checkpoint,
-            runner._load_from is not None or runner._resume)
+            runner._load_from is not None or runner._resume,
+            model.meta_init)
         self._ensure_incubation_hook()
 
     def _ensure_incubation_hook(self) -> None:
@@ -355,7 +357,8 @@ class IncubationLoop(BaseLoop):
             for k, v in metrics.items()
         }
         runner.call_hook('after_incubation_val', tag=tag,
-                         metrics=copy.deepcopy(self.phase_metrics[tag]))
+                         metrics=copy.deepcopy(self.phase_metrics[tag]),
+                         phase_metrics=copy.deepcopy(self.phase_metrics))
 
     def _finish_stage(self, index: int) -> None:
         """Validate at the stage end and tell the hooks (idempotent)."""

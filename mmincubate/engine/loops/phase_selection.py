@@ -89,20 +89,28 @@ def select_phases(phases: Sequence[dict],
 def check_phase_sources(phases: Sequence[dict], num_modules: int,
                         meta_checkpoint: Optional[str],
                         target_checkpoint: Optional[str],
-                        from_checkpoint: bool) -> None:
+                        from_checkpoint: bool,
+                        meta_init: Optional[str] = None) -> None:
     """Raise when a phase needs weights that nothing provides.
 
     - ``incubate`` without an earlier ``meta`` phase needs
-      ``model.meta_checkpoint``;
+      ``model.meta_checkpoint``, or the ablation's explicit opt-in
+      ``model.meta_init='random'`` (which a ``meta`` phase contradicts);
     - ``finetune`` needs an assembled target: every module incubated by
       earlier phases, or ``model.target_checkpoint``.
 
     A resumed run or one with ``load_from`` (``from_checkpoint``) brings its
     weights with it.
     """
+    if meta_init == 'random' and any(p.get('phase') == 'meta'
+                                     for p in phases):
+        raise ValueError(
+            "model.meta_init='random' incubates inside an untrained meta "
+            'model, but the schedule trains one in a "meta" phase: remove '
+            'the phase or meta_init.')
     if from_checkpoint:
         return
-    seen_meta = False
+    seen_meta = meta_init == 'random'
     incubated = set()
     for phase in phases:
         name = phase.get('phase')
@@ -115,7 +123,8 @@ def check_phase_sources(phases: Sequence[dict], num_modules: int,
                     'first: set model.meta_checkpoint to a trained meta '
                     'model (e.g. --cfg-options model.meta_checkpoint='
                     'work_dirs/<run>/meta.pth) or add a "meta" phase before '
-                    '"incubate".')
+                    '"incubate" (or, for the ablation inside an untrained '
+                    "meta model, set model.meta_init='random').")
             incubated |= set(phase.get('modules', range(num_modules)))
         elif name == 'finetune' and target_checkpoint is None and \
                 incubated != set(range(num_modules)):

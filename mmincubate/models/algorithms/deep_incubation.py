@@ -51,6 +51,11 @@ class DeepIncubation(BaseModel):
             block per module.
         meta_checkpoint: weights of a trained meta model (an mmpretrain
             classifier checkpoint, or an mmincubate one) to start from.
+        meta_init: ``'random'``: an ablation, incubation inside the meta
+            model at its random initialisation (frozen, never trained or
+            loaded); a schedule with a ``meta`` phase or a
+            ``meta_checkpoint`` is then an error. None (default): the meta
+            model is trained by a ``meta`` phase or loaded.
         target_checkpoint: weights of an assembled target to start from
             (e.g. to fine-tune only).
         adapter: the adapter config; by default the registered adapter of
@@ -81,6 +86,7 @@ class DeepIncubation(BaseModel):
                  module_depths: Optional[Sequence[int]] = None,
                  meta: Optional[dict] = None,
                  meta_checkpoint: Optional[str] = None,
+                 meta_init: Optional[str] = None,
                  target_checkpoint: Optional[str] = None,
                  adapter: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
@@ -116,7 +122,16 @@ class DeepIncubation(BaseModel):
             raise ValueError(
                 f'The meta model has {meta_depth} blocks but the target is '
                 f'split into {self.num_modules} modules; they must match.')
+        if meta_init not in (None, 'random'):
+            raise ValueError(f"meta_init={meta_init!r}: give 'random' (an "
+                             'untrained, frozen meta model) or leave it '
+                             'unset.')
+        if meta_init == 'random' and meta_checkpoint is not None:
+            raise ValueError("meta_init='random' incubates inside an "
+                             'untrained meta model; remove '
+                             'model.meta_checkpoint or meta_init.')
         self.meta_checkpoint = meta_checkpoint
+        self.meta_init = meta_init
         self.target_checkpoint = target_checkpoint
         self.module_block_ranges = block_ranges(depths)
         self._block_owner = {b: i for i, (begin, end) in
