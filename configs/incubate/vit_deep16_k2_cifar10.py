@@ -5,16 +5,3 @@
 # phases and lengths, every module incubated in parallel.
 _base_ = ['./vit_deep16_k4_cifar10.py']
 model = dict(num_modules=2)
-train_cfg = dict(
-    phases=[
-        dict(phase='meta', max_epochs=20, val_interval=5,
-             drop_path_rate=0.0, param_scheduler={{_base_.warmup_cosine}}),
-        dict(phase='incubate', max_epochs=10, val_interval=5,
-             drop_path_rate=0.1, mode='parallel',
-             param_scheduler={{_base_.warmup_cosine}}),
-        dict(phase='finetune', max_epochs=10, val_interval=5,
-             drop_path_rate=0.1, param_scheduler={{_base_.cosine}},
-             optim_wrapper=dict(
-                 optimizer=dict(lr=5e-4),
-                 clip_grad=dict(max_norm=1.0))),
-    ])

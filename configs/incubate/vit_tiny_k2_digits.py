@@ -5,14 +5,3 @@
 # every module incubated in parallel.
 _base_ = ['./vit_tiny_k4_digits.py']
 model = dict(num_modules=2)
-train_cfg = dict(
-    type='IncubationLoop',
-    phases=[
-        dict(phase='meta', max_epochs=30, val_interval=10,
-             drop_path_rate=0.0),
-        dict(phase='incubate', max_epochs=10, val_interval=10,
-             drop_path_rate=0.1, mode='parallel'),
-        dict(phase='finetune', max_epochs=40, val_interval=10,
-             drop_path_rate=0.1,
-             optim_wrapper=dict(clip_grad=dict(max_norm=1.0))),
-    ])

@@ -36,7 +36,7 @@ train_cfg = dict(
         dict(phase='meta', max_epochs=20, val_interval=5,
              drop_path_rate=0.0, param_scheduler=warmup_cosine),
         dict(phase='incubate', max_epochs=10, val_interval=5,
-             drop_path_rate=0.1, modules=[0, 1, 2, 3], mode='parallel',
+             drop_path_rate=0.1, mode='parallel',
              param_scheduler=warmup_cosine),
         dict(phase='finetune', max_epochs=10, val_interval=5,
              drop_path_rate=0.1, param_scheduler=cosine,

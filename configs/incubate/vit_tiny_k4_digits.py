@@ -23,7 +23,7 @@ train_cfg = dict(
         dict(phase='meta', max_epochs=30, val_interval=10,
              drop_path_rate=0.0),
         dict(phase='incubate', max_epochs=10, val_interval=10,
-             drop_path_rate=0.1, modules=[0, 1, 2, 3], mode='parallel'),
+             drop_path_rate=0.1, mode='parallel'),
         dict(phase='finetune', max_epochs=40, val_interval=10,
              drop_path_rate=0.1,
              optim_wrapper=dict(clip_grad=dict(max_norm=1.0))),
