@@ -13,7 +13,7 @@ from typing import List, Optional
 from mmengine.config import Config
 
 from mmincubate.apis import (INPUT_ERRORS, check_checkpoint_file,
-                             run_reporting_input_errors)
+                             check_dataset_paths, run_reporting_input_errors)
 from mmincubate.engine.runners.safe_checkpoint_runner import \
     shut_down_distributed
 from mmincubate.utils.cfg_options import LiteralDictAction
@@ -139,6 +139,8 @@ def main(argv: Optional[List[str]] = None) -> None:
         cfg = merge_args(cfg, args)
         check_checkpoint_file(args.checkpoint, 'CHECKPOINT', 'model',
                               must_exist=not args.dry_run)
+        if not args.dry_run:
+            check_dataset_paths(cfg, ('test_dataloader', ))
     except INPUT_ERRORS as error:
         raise SystemExit(f'error: {error}') from None
     if args.dry_run:

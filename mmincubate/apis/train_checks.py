@@ -23,6 +23,7 @@ from mmengine.config import Config
 from mmengine.logging import MMLogger
 from mmengine.registry import DefaultScope
 
+from mmincubate.apis.data_checks import check_dataset_paths
 from mmincubate.engine.loops import schedule
 from mmincubate.engine.runners.resume_checkpoint import \
     find_resumable_checkpoint
@@ -157,11 +158,13 @@ def check_resume_plan(checkpoint: dict, filename: str, stages: list) -> None:
 
 def check_training_inputs(cfg: Config, stages: Optional[list] = None,
                           real_run: bool = True) -> None:
-    """Check the checkpoints a training config names, and that a resume
-    fits the schedule (``stages``, for an incubation config).
+    """Check the checkpoints and the data a training config names, and that
+    a resume fits the schedule (``stages``, for an incubation config).
 
     Files that do not exist yet are an error only in a ``real_run``
     (``--dry-run`` reports them as not found yet)."""
+    if real_run:
+        check_dataset_paths(cfg, ('train_dataloader', 'val_dataloader'))
     model_cfg = cfg.get('model') or {}
     for key, wanted in (('meta_checkpoint', 'meta'),
                         ('target_checkpoint', 'target')):

@@ -14,7 +14,7 @@ import torch
 from mmengine.config import Config
 
 from mmincubate.models.assembly import classifier_checkpoint, module_checkpoint
-from tests.helpers import E2E_DIGITS, INCUBATE_DIGITS, run_tool
+from tests.helpers import E2E_DIGITS, INCUBATE_DIGITS, ROOT, run_tool
 
 
 @pytest.fixture(scope='module')
@@ -154,3 +154,31 @@ def test_the_shipped_config_passes_the_checks(tmp_path):
     assert result.returncode == 0, result.tail(2000)
     assert 'phase 2: finetune' in result.output
     assert not (tmp_path / 'w').exists()
+
+
+def test_data_that_is_not_there(tmp_path):
+    cifar = osp.join(ROOT, 'configs/e2e/vit_tiny_e2e_cifar10.py')
+    missing = tmp_path / 'no_cifar'
+    refused(train(tmp_path / 'w', '--cfg-options',
+                  f'train_dataloader.dataset.data_root={missing}',
+                  f'val_dataloader.dataset.data_root={missing}',
+                  config=cifar), tmp_path / 'w',
+            f'train_dataloader.dataset.data_root: "{missing}" does not exist',
+            '--cfg-options train_dataloader.dataset.data_root=DIR')
+    (missing / 'train').mkdir(parents=True)
+    refused(train(tmp_path / 'w', '--cfg-options',
+                  f'train_dataloader.dataset.data_root={missing}',
+                  f'val_dataloader.dataset.data_root={missing}',
+                  config=cifar), tmp_path / 'w',
+            f'val_dataloader.dataset.data_prefix: "{missing}/val" does not')
+    refused(run_tool('test.py', cifar, weights_file(tmp_path), '--work-dir',
+                     tmp_path / 'w', '--cfg-options',
+                     f'test_dataloader.dataset.data_root={missing}'),
+            tmp_path / 'w', 'test_dataloader.dataset.data_prefix')
+
+
+def weights_file(tmp_path):
+    """A checkpoint file that passes the checks before the data's."""
+    path = tmp_path / 'weights.pth'
+    torch.save({'state_dict': {}}, path)
+    return path
