@@ -30,9 +30,8 @@ from mmincubate.engine.runners.resume_checkpoint import \
 from mmincubate.models.algorithms.module_split import (DEFAULT_NUM_MODULES,
                                                       split_depth)
 from mmincubate.utils.checkpoint import (CheckpointFormatError,
-                                         trust_mmengine_checkpoints)
-from mmincubate.utils.checkpoint_kinds import (check_torch_checkpoint,
-                                               checkpoint_kind,
+                                         load_checkpoint_file)
+from mmincubate.utils.checkpoint_kinds import (checkpoint_kind,
                                                wrong_kind_message)
 
 
@@ -90,19 +89,6 @@ def check_model_split(model_cfg: dict,
         raise ValueError(f'model: {error}') from None
 
 
-def read_checkpoint(filename: str) -> dict:
-    """A checkpoint's content for a check: memory-mapped where torch can,
-    so a large file is not read into memory."""
-    check_torch_checkpoint(filename)
-    with trust_mmengine_checkpoints():
-        try:
-            return torch.load(filename, map_location='cpu', mmap=True,
-                              weights_only=True)
-        except RuntimeError:  # the legacy format cannot be mapped
-            return torch.load(filename, map_location='cpu',
-                              weights_only=True)
-
-
 def check_checkpoint_file(filename: Optional[str], key: str, wanted: str,
                           must_exist: bool = True) -> Optional[dict]:
     """Check a checkpoint a config names under ``key``: that it exists
@@ -118,8 +104,9 @@ def check_checkpoint_file(filename: Optional[str], key: str, wanted: str,
                 f'{key}: "{filename}" does not exist. Train or export it '
                 'first, or correct the path.')
         return None
-    try:
-        checkpoint = read_checkpoint(filename)
+    try:  # its keys and meta: the tensors mapped, not read
+        checkpoint = load_checkpoint_file(filename, trust_mmengine=True,
+                                          mmap=True)
     except CheckpointFormatError as error:
         raise CheckpointFormatError(f'{key}: {error}') from None
     if checkpoint_kind(checkpoint)['kind'] == 'module':

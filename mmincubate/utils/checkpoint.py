@@ -161,7 +161,8 @@ def raise_checkpoint_read_error(filename: str,
 
 def load_checkpoint_file(filename: str,
                          map_location: Union[str, Callable, None] = 'cpu',
-                         trust_mmengine: bool = False) -> Any:
+                         trust_mmengine: bool = False,
+                         mmap: bool = False) -> Any:
     """Load a local checkpoint with ``weights_only=True``.
 
     Args:
@@ -169,6 +170,8 @@ def load_checkpoint_file(filename: str,
         map_location: as in :func:`torch.load`.
         trust_mmengine: also accept the types of mmengine's own training
             checkpoints (:func:`mmengine_trusted_globals`).
+        mmap: map the tensors of a zip-format file instead of reading them
+            (for a look at a large file's keys and ``meta``).
 
     Raises:
         FileNotFoundError: the file does not exist.
@@ -180,13 +183,13 @@ def load_checkpoint_file(filename: str,
     if not osp.isfile(filename):
         raise FileNotFoundError(f'Checkpoint "{filename}" does not exist.')
     from .checkpoint_kinds import check_torch_checkpoint
-    check_torch_checkpoint(filename)
+    is_zip = check_torch_checkpoint(filename)
     context = (trust_mmengine_checkpoints()
                if trust_mmengine else contextlib.nullcontext())
     try:
         with context:
             return torch.load(filename, map_location=map_location,
-                              weights_only=True)
+                              weights_only=True, mmap=mmap and is_zip)
     except CHECKPOINT_READ_ERRORS as error:
         raise_checkpoint_read_error(filename, error)
 

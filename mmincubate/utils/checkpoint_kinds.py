@@ -45,15 +45,17 @@ def _looks_like(head: bytes) -> str:
     return f'it starts with the bytes {head[:16]!r}'
 
 
-def check_torch_checkpoint(filename: str) -> None:
+def check_torch_checkpoint(filename: str) -> bool:
     """Raise :class:`CheckpointFormatError` unless ``filename`` starts as a
     file written by ``torch.save`` does (a zip archive, or a pickle for the
-    legacy format), before anything tries to unpickle it."""
+    legacy format), before anything tries to unpickle it; whether it is a
+    zip archive."""
     with open(filename, 'rb') as f:
         head = f.read(4096)
-    if head.startswith(_ZIP) or (len(head) >= 2 and head[0] == 0x80
-                                 and 2 <= head[1] <= 5):
-        return
+    if head.startswith(_ZIP):
+        return True
+    if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
+        return False
     raise CheckpointFormatError(
         f'"{filename}" is not a PyTorch checkpoint: {_looks_like(head)}. '
         f'{_USE_INSTEAD}')

@@ -35,6 +35,8 @@ def files(tmp_path_factory):
                     meta=dict(epoch=1, iter=10),
                     random_states=[dict(numpy=np.zeros(3))]),
                root / 'epoch_1.pth')
+    (root / 'truncated.pth').write_bytes(
+        (root / 'meta.pth').read_bytes()[:300])
     (root / 'text.pth').write_text('weights are in the other folder\n')
     (root / 'json.pth').write_text('{"state_dict": {}}')
     (root / 'bytes.pth').write_bytes(bytes(range(7, 200)))
@@ -99,6 +101,14 @@ def test_files_that_are_not_checkpoints(files, tmp_path, name, looks):
                 'is not a PyTorch checkpoint', looks, 'torch.save')
     result = run_tool('assemble.py', path, '--out', tmp_path / 'w')
     refused(result, tmp_path / 'w', 'is not a PyTorch checkpoint', looks)
+
+
+def test_a_truncated_checkpoint(files, tmp_path):
+    path = files / 'truncated.pth'
+    refused(train(tmp_path / 'w', '--phases', 'incubate,finetune',
+                  '--cfg-options', f'model.meta_checkpoint={path}'),
+            tmp_path / 'w', f'model.meta_checkpoint: "{path}" is not a '
+            'readable torch checkpoint', 'truncated or corrupt')
 
 
 def test_a_module_checkpoint_where_a_model_belongs(files, tmp_path):
