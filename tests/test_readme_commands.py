@@ -180,11 +180,15 @@ def _shrink(path: str, out: str) -> None:
     train_cfg = cfg.get('train_cfg') or {}
     for stage in train_cfg.get('phases') or [train_cfg]:
         _shorten(stage)
-    for arm in (cfg.get('benchmark') or {}).values():
+    benchmark = cfg.get('benchmark') or {}
+    arms = [*(benchmark.get('arms') or {}).values(), *benchmark.values()]
+    for arm in arms:
         if isinstance(arm, dict) and 'cfg_options' in arm:
             options = arm['cfg_options']
             for key in [k for k in options if k.endswith('max_epochs')]:
                 options[key] = min(options[key], SANDBOX_EPOCHS)
+            for stage in options.get('train_cfg.phases') or []:
+                _shorten(stage)
     cfg.dump(out)
 
 

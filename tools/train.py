@@ -23,14 +23,9 @@ from typing import List, Optional
 
 from mmengine.config import Config
 
-from mmincubate.apis import (INPUT_ERRORS, check_model_split,
-                             check_training_inputs, is_incubation,
-                             resume_source, run_reporting_input_errors)
-from mmincubate.engine.loops import schedule
-from mmincubate.engine.loops.phase_selection import (check_phase_sources,
-                                                     parse_module_list,
-                                                     parse_name_list,
-                                                     select_phases)
+from mmincubate.apis import (INPUT_ERRORS, apply_schedule_args,
+                             check_training_inputs,
+                             run_reporting_input_errors)
 from mmincubate.engine.runners.safe_checkpoint_runner import \
     shut_down_distributed
 from mmincubate.utils.cfg_options import LiteralDictAction
@@ -166,43 +161,6 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     return cfg
 
 
-def apply_schedule_args(cfg: Config, args: argparse.Namespace) -> list:
-    """Check the model's split and the config's phases, apply
-    ``--phases``/``--modules`` onto an IncubationLoop schedule, and check
-    that every phase has the weights it needs; the stages of the schedule
-    that will run (empty for other loops). Raises ``ValueError``."""
-    if not is_incubation(cfg):
-        if args.phases is not None or args.modules is not None:
-            raise ValueError(
-                f'--phases/--modules need an incubation config '
-                f'(train_cfg.type=IncubationLoop); {args.config} has '
-                f'train_cfg.type={cfg.train_cfg.get("type")!r}.')
-        return []
-    num_modules = check_model_split(cfg.model,
-                                    cfg.get('default_scope') or 'mmincubate')
-    configured = cfg.train_cfg.get('phases') or []
-    schedule.parse_phases(configured, num_modules)  # names config indices
-    names = None if args.phases is None else parse_name_list(
-        args.phases, '--phases')
-    modules = None if args.modules is None else parse_module_list(
-        args.modules, num_modules)
-    phases = select_phases(configured, names, modules)
-    check_phase_sources(phases, num_modules,
-                        cfg.model.get('meta_checkpoint'),
-                        cfg.model.get('target_checkpoint'),
-                        resume_source(cfg) is not None
-                        or (not cfg.get('resume')
-                            and cfg.get('load_from') is not None),
-                        cfg.model.get('meta_init'))
-    cfg.train_cfg.phases = phases
-    stages = schedule.parse_phases(phases, num_modules,
-                                   dict(cfg.get('optim_wrapper') or {}),
-                                   cfg.get('param_scheduler'))
-    for stage in stages:
-        schedule.scheduler_cfgs(stage)  # a scheduler that cannot fit
-    return stages
-
-
 def describe(cfg: Config) -> str:
     """What a run of ``cfg`` would do, for ``--dry-run``."""
     lines = [f'work_dir: {cfg.work_dir}']
@@ -235,7 +193,8 @@ def main(argv: Optional[List[str]] = None) -> None:
         cfg.merge_from_dict(args.cfg_options)
     try:
         cfg = merge_args(cfg, args)
-        stages = apply_schedule_args(cfg, args)
+        stages = apply_schedule_args(cfg, args.phases, args.modules,
+                                     args.config)
         check_training_inputs(cfg, stages if stages else None,
                               real_run=not args.dry_run)
     except INPUT_ERRORS as error:

@@ -56,13 +56,13 @@ def places(config: str, benchmark_path: str) -> List[Tuple[str, str]]:
 
 
 def resolve(spec: dict, benchmark_path: str) -> Dict[str, str]:
-    """The absolute path of every config a benchmark names: keys
-    ``'incubation'``, ``'e2e'`` and each downstream task's name.
+    """The absolute path of every config a (normalized) benchmark names:
+    keyed by arm name and by each downstream task's name.
 
     Raises FileNotFoundError naming each missing config, its arm and the
     places it was looked for (one paragraph)."""
-    named = [(arm, f'the {arm} arm', f'benchmark.{arm}.config',
-              spec[arm]['config']) for arm in ('incubation', 'e2e')]
+    named = [(arm, f'the {arm} arm', f'benchmark.arms.{arm}.config',
+              value['config']) for arm, value in spec['arms'].items()]
     named += [(task['name'], f'the downstream task {task["name"]!r}',
                f'benchmark.downstream[{index}].config', task['config'])
               for index, task in enumerate(spec.get('downstream', []))]

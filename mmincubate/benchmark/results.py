@@ -4,7 +4,8 @@ import math
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
-#: incubation's per-phase tags in table order (hybrids are averaged)
+#: the per-phase tags in table order (hybrids are averaged; local
+#: learning's ``assembled`` is the model after its local phase)
 PHASE_TAGS = ('meta', 'hybrid', 'assembled', 'final')
 
 
@@ -32,13 +33,13 @@ def benchmark_rows(work_dir: str, plan: dict) -> Tuple[list, list, list]:
     from ``work_dir``: ``rows`` (one per arm and seed: cost, its share of
     the budget, the metric after every phase, downstream metrics),
     ``runs`` ((arm, seed, summary) for the plot) and the seeds not
-    reported: a seed is finished when both arms and every downstream run
-    of both have finished."""
+    reported: a seed is finished when every arm and every downstream run
+    of each has finished."""
     spec, budget = plan['benchmark'], plan.get('budget')
     rows, runs, unfinished = [], [], []
     for seed in spec['seeds']:
         found = {}
-        for arm in ('incubation', 'e2e'):
+        for arm in spec['arms']:
             arm_dir = osp.join(work_dir, f'{arm}_seed{seed}')
             found[arm] = [_finished(arm_dir)] + [
                 _finished(osp.join(arm_dir, task['name']))
@@ -63,6 +64,21 @@ def benchmark_rows(work_dir: str, plan: dict) -> Tuple[list, list, list]:
             rows.append(row)
             runs.append((arm, seed, summary))
     return rows, runs, unfinished
+
+
+def paired(rows: List[dict], baseline: str,
+           column: str = 'final') -> Dict[str, dict]:
+    """Each arm against ``baseline`` seed by seed: the per-seed
+    differences of ``column`` (arm minus baseline) and their mean and
+    sample standard deviation over the seeds both have."""
+    base = {r['seed']: r.get(column) for r in rows if r['arm'] == baseline}
+    result = {}
+    for arm in dict.fromkeys(r['arm'] for r in rows if r['arm'] != baseline):
+        diffs = {r['seed']: r[column] - base[r['seed']] for r in rows
+                 if r['arm'] == arm and r.get(column) is not None
+                 and base.get(r['seed']) is not None}
+        result[arm] = dict(differences=diffs, **mean_std(list(diffs.values())))
+    return result
 
 
 def chained(work_dirs: Sequence[str]) -> dict:
@@ -154,6 +170,23 @@ def _mean_std(stats: dict, digits: int) -> str:
     if stats['mean'] is None:
         return '-'
     return f'{stats["mean"]:.{digits}f} ± {stats["std"]:.{digits}f}'
+
+
+def paired_markdown(pairs: Dict[str, dict], baseline: str,
+                    column: str = 'final') -> str:
+    """The paired comparison as a table: per seed, then mean ± std."""
+    seeds = sorted({s for p in pairs.values() for s in p['differences']})
+    header = ['arm'] + [f'seed {s}' for s in seeds] + ['mean ± std']
+    lines = [f'Paired with {baseline} ({column} metric, arm minus '
+             f'{baseline}, per seed):', '', '| ' + ' | '.join(header) + ' |',
+             '|' + '---|' * len(header)]
+    for arm, pair in pairs.items():
+        cells = [arm] + [_fmt(pair['differences'].get(s), 2) if
+                         pair['differences'].get(s) is not None else '-'
+                         for s in seeds]
+        cells.append(_mean_std(pair, 2) + f' (n={pair["n"]})')
+        lines.append('| ' + ' | '.join(cells) + ' |')
+    return '\n'.join(lines) + '\n'
 
 
 def markdown(rows: List[dict], summary_rows: Dict[str, dict],

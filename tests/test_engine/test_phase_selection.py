@@ -4,11 +4,11 @@ import argparse
 
 import pytest
 
-from mmincubate.engine.loops.phase_selection import (check_phase_sources,
-                                                     num_modules_of,
+from mmincubate.engine.loops.phase_selection import (num_modules_of,
                                                      parse_module_list,
                                                      parse_name_list,
                                                      select_phases)
+from mmincubate.models.algorithms.phase_sources import check_phase_sources
 from mmincubate.utils.cfg_options import LiteralDictAction, parse_literal
 
 SCHEDULE = [
@@ -32,7 +32,7 @@ def test_select_keeps_order_and_settings():
 @pytest.mark.parametrize('names, modules, message', [
     (['pretrain'], None, 'unknown phase'),
     (['meta', 'meta'], None, 'twice'),
-    (['meta'], [1], 'needs an incubate phase'),
+    (['meta'], [1], r'takes modules \(incubate\)'),
 ])
 def test_select_errors(names, modules, message):
     with pytest.raises(ValueError, match=message):

@@ -94,10 +94,14 @@ def test_validation_due_by_interval_not_at_the_end():
 
 def test_assembly_completes_after_the_last_incubation():
     stages = paper_like()
-    assert not completes_assembly(stages, 2, [2, 0], 4)
-    assert completes_assembly(stages, 3, [2, 0, 1, 3], 4)
+
+    def incubates(stage):
+        return stage.phase == 'incubate'
+
+    assert not completes_assembly(stages, 2, [2, 0], 4, incubates)
+    assert completes_assembly(stages, 3, [2, 0, 1, 3], 4, incubates)
     # every module incubated, but a later stage incubates again
-    assert not completes_assembly(stages, 1, [0, 1, 2, 3], 4)
+    assert not completes_assembly(stages, 1, [0, 1, 2, 3], 4, incubates)
 
 
 @pytest.mark.parametrize('phases, message', [

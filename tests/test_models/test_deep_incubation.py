@@ -25,11 +25,12 @@ def manual_hybrid_logits(model, index, inputs):
     x, hw = src.patch_embed(inputs)
     x = torch.cat([src.cls_token.expand(len(inputs), -1, -1), x], 1)
     x = x + src.pos_embed
-    for j in range(index):
+    per_module = model.meta_blocks_per_module
+    for j in range(index * per_module):
         x = meta_bb.layers[j](x)
     for b in range(begin, end):
         x = tgt_bb.layers[b](x)
-    for j in range(index + 1, model.num_modules):
+    for j in range((index + 1) * per_module, len(meta_bb.layers)):
         x = meta_bb.layers[j](x)
     last = index == model.num_modules - 1
     owner = model.target if last else model.meta
@@ -37,8 +38,12 @@ def manual_hybrid_logits(model, index, inputs):
     return owner.head.layers.head(x)
 
 
-def test_hybrid_forward_equals_manual_composition():
-    model = build().eval()
+@pytest.mark.parametrize('per_module', [1, 2])
+def test_hybrid_forward_equals_manual_composition(per_module):
+    """Module i in place of meta blocks m*i..m*i+m-1 (m=2: the deeper meta
+    model of the ablation)."""
+    model = build(meta_blocks_per_module=per_module).eval()
+    assert len(model.meta.backbone.layers) == 4 * per_module
     inputs, _ = batch()
     for i in range(4):
         with torch.no_grad(), model.evaluate_as(('hybrid', i)):
@@ -241,3 +246,8 @@ def test_meta_checkpoint_loads(tmp_path):
     model.init_weights()
     for k, v in meta.state_dict().items():
         assert torch.equal(model.meta.state_dict()[k], v)
+
+
+def test_meta_blocks_per_module_must_be_positive():
+    with pytest.raises(ValueError, match='meta_blocks_per_module=0: give 1'):
+        build(meta_blocks_per_module=0)

@@ -146,7 +146,7 @@ def test_incubation_config_trains_on_prepared_cifar(prepared, tmp_path):
     with open(osp.join(runner.log_dir, osp.basename(runner.log_dir) +
                        '.log')) as f:
         log = f.read()
-    assert 'Deep Incubation summary' in log
+    assert 'Accuracy after every phase:' in log
     assert re.search(rf'final +accuracy/top1: {top1:.2f}', log), log[-2000:]
     # the export is the E2E config's model, strictly
     e2e = Config.fromfile(

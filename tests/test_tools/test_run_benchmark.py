@@ -128,6 +128,51 @@ def test_bad_benchmark_configs_are_refused(tmp_path):
         run_benchmark.main([str(config), '--work-dir', str(tmp_path / 'w')])
 
 
+ALL_ARMS = """
+_base_ = [{config!r}]
+benchmark = dict(
+    seeds=[0],
+    cfg_options={{'train_dataloader.dataset.indices': 64,
+                 'val_dataloader.dataset.indices': 64,
+                 'default_hooks.checkpoint.interval': 10}})
+"""
+
+
+@pytest.mark.slow
+def test_every_arm_at_short_lengths_spends_the_budget(tmp_path):
+    """configs/benchmarks/digits_all_methods.py with one batch per epoch:
+    every arm matched to the incubation arm's FLOPs within 2%, a row per
+    arm, local learning reported after its local phase and fine-tuned, and
+    each arm paired with E2E."""
+    config = tmp_path / 'all.py'
+    config.write_text(ALL_ARMS.format(
+        config=osp.join(ROOT, 'configs/benchmarks/digits_all_methods.py')))
+    results, out = run(str(config), str(tmp_path / 'work'))
+    rows = {r['arm']: r for r in results['rows']}
+    assert list(rows) == ['incubation', 'e2e', 'incubation_random_meta',
+                          'dgl', 'infopro']
+    for arm, row in rows.items():
+        assert row['cost_ratio'] == pytest.approx(1.0, abs=0.02), arm
+        assert row['final'] is not None, arm
+    for arm in ('dgl', 'infopro', 'incubation_random_meta'):
+        assert rows[arm]['assembled'] is not None, arm
+        assert rows[arm]['meta'] is None, arm
+    lengths = results['plan']['lengths']
+    # the local arms keep their phases' 1:1 ratio (the last one takes up
+    # the rounding)
+    for arm in ('dgl', 'infopro'):
+        local, finetune = lengths[arm].values()
+        assert abs(local - finetune) <= 1, lengths[arm]
+    assert set(results['paired']) == set(rows) - {'e2e'}
+    for pair in results['paired'].values():
+        assert pair['differences'] == {0: pytest.approx(pair['mean'])}
+    table = (tmp_path / 'work' / 'results.md').read_text()
+    for arm in rows:
+        assert f'| {arm} | 0 |' in table
+    assert 'Paired with e2e' in table
+    assert re.search(r'run 5/5: infopro, seed 0; .* left', out)
+
+
 @pytest.mark.slow
 def test_downstream_arm_on_ade20k(tmp_path):
     need(CIFAR_TAR)

@@ -76,11 +76,12 @@ def fake_seed0_benchmark(config: str, work_dir: str) -> dict:
     spec['seeds'] = [0]
     plan = dict(benchmark=spec, world_size=1)
     total = dict(flops=3e12, seconds=2.0, gpu_seconds=2.0, images=1442)
-    plan.update(budget=dict(match='flops', value=3e12,
-                            incubation_total=total, seed=0),
-                e2e_probe=dict(flops_per_image=28830464.0,
-                               seconds_per_image=None, images_per_epoch=1442),
-                e2e_length=dict(max_epochs=71))
+    plan.update(budget=dict(match='flops', arm='incubation', value=3e12,
+                            total=total, seed=0),
+                probes=dict(e2e=dict(flops_per_image=28830464.0,
+                                     seconds_per_image=None,
+                                     images_per_epoch=1442)),
+                lengths=dict(e2e=dict(max_epochs=71)))
     os.makedirs(work_dir)
     with open(osp.join(work_dir, 'plan.json'), 'w') as f:
         json.dump(plan, f)
@@ -131,9 +132,9 @@ def test_other_changes_in_a_work_dir_are_refused(tmp_path):
     assert result.returncode == 1
     message = result.output.strip().splitlines()[-1]
     assert message.startswith(f'error: {work_dir} holds another benchmark')
-    assert ("benchmark.e2e.config was 'configs/e2e/vit_tiny_e2e_digits.py' "
-            "in plan.json, now 'configs/e2e/vit_tiny_e2e_cifar10.py'"
-            in message)
+    assert ("benchmark.arms.e2e.config was "
+            "'configs/e2e/vit_tiny_e2e_digits.py' in plan.json, now "
+            "'configs/e2e/vit_tiny_e2e_cifar10.py'" in message)
     assert ("benchmark.cfg_options['optim_wrapper.optimizer.lr'] was 0.002 "
             'in plan.json, now 0.01' in message)
     assert 'benchmark.seeds' not in message  # seeds are no change
@@ -194,6 +195,7 @@ def test_relative_arm_configs_are_found_from_any_directory(tmp_path,
     # root above it (a copy of configs/ wins over this checkout's), then
     # the current directory
     from mmincubate.benchmark.arm_configs import resolve
+    from mmincubate.benchmark.plan import normalized
     project = tmp_path / 'project'
     (project / 'configs' / 'benchmarks').mkdir(parents=True)
     (project / 'configs' / 'incubate').mkdir()
@@ -203,10 +205,11 @@ def test_relative_arm_configs_are_found_from_any_directory(tmp_path,
         'x = 1\n')
     (elsewhere / 'cwd_only.py').write_text('x = 1\n')
     config = write_benchmark(project / 'configs' / 'benchmarks' / 'b.py')
-    spec = dict(incubation=dict(config='configs/incubate/'
-                                'vit_tiny_k4_digits.py'),
-                e2e=dict(config='local.py'),
-                downstream=[dict(name='seg', config='cwd_only.py')])
+    spec = normalized(dict(
+        incubation=dict(config='configs/incubate/vit_tiny_k4_digits.py'),
+        e2e=dict(config='local.py'),
+        downstream=[dict(name='seg', config='cwd_only.py',
+                         metric='mIoU')]))
     monkeypatch.chdir(elsewhere)
     found = resolve(spec, config)
     assert found == dict(

@@ -39,7 +39,7 @@ def one_job(tmp_path_factory):
     (['--phases', 'incubate', '--modules', '4'], 'module 4 does not exist'),
     (['--phases', 'incubate'], 'model.meta_checkpoint'),
     (['--phases', 'finetune'], 'model.target_checkpoint'),
-    (['--phases', 'meta', '--modules', '1'], 'needs an incubate phase'),
+    (['--phases', 'meta', '--modules', '1'], 'takes modules (incubate)'),
     (['--cfg-options', 'model.x=dict(a=os)'], 'only literals'),
 ])
 def test_bad_command_lines_fail_before_writing(tmp_path, args, message):

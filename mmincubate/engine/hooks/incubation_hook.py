@@ -5,8 +5,6 @@ from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
-from mmincubate.models.assembly import (classifier_checkpoint,
-                                        module_checkpoint)
 from mmincubate.registry import HOOKS
 from mmincubate.utils.checkpoint import save_checkpoint_atomic
 
@@ -20,11 +18,15 @@ class IncubationHook(Hook):
       the loop (with the random states :class:`RandomStateHook` saved)
       before the runner loads the optimizer state, so a run resumes
       mid-phase with the phase's optimizer and schedulers.
-    - Exports, atomically and weights only, into the work_dir:
-      ``meta.pth`` (the meta classifier) after ``meta``; ``module_<i>.pth``
-      after module i's incubation (input of ``tools/assemble.py``);
-      ``assembled.pth`` once all modules are incubated; ``final.pth`` after
-      ``finetune``. The classifier files are plain mmpretrain
+    - Exports, atomically and weights only, into the work_dir, the files
+      the model's ``phase_exports`` names at a stage's end. Deep
+      Incubation: ``meta.pth`` (the meta classifier) after ``meta``;
+      ``module_<i>.pth`` after module i's incubation (input of
+      ``tools/assemble.py``); ``assembled.pth`` once all modules are
+      incubated; ``final.pth`` after ``finetune``. Local learning:
+      ``assembled.pth`` after ``local`` (without the auxiliary networks),
+      ``final.pth`` after ``finetune``. The classifier files are plain
+      mmpretrain
       ``ImageClassifier`` checkpoints: ``tools/test.py`` evaluates them with
       the target's E2E config, mmdet and mmseg load their backbone.
     - Prints the accuracy of every phase at the end (``CostAccountingHook``
@@ -78,24 +80,11 @@ class IncubationHook(Hook):
         self._phase_metrics = phase_metrics
         if not (self.export and is_main_process()):
             return
-        model = self._model(runner)
-        info = dict(iter=runner.iter, epoch=runner.epoch)
-        if stage.phase == 'meta':
-            self._save(runner, 'meta.pth',
-                       classifier_checkpoint(model.meta.state_dict(),
-                                             role='meta', **info))
-        elif stage.phase == 'incubate':
-            for index in stage.modules:
-                self._save(runner, f'module_{index}.pth',
-                           module_checkpoint(model, index))
-            if assembled:
-                self._save(runner, 'assembled.pth',
-                           classifier_checkpoint(model.target.state_dict(),
-                                                 role='assembled', **info))
-        elif stage.phase == 'finetune':
-            self._save(runner, 'final.pth',
-                       classifier_checkpoint(model.target.state_dict(),
-                                             role='final', **info))
+        files = self._model(runner).phase_exports(
+            stage.phase, stage.modules, assembled, iter=runner.iter,
+            epoch=runner.epoch)
+        for filename, checkpoint in files.items():
+            self._save(runner, filename, checkpoint)
 
     @staticmethod
     def _save(runner, filename: str, checkpoint: dict) -> None:
@@ -106,7 +95,7 @@ class IncubationHook(Hook):
     def after_run(self, runner) -> None:
         if not self._phase_metrics:
             return
-        lines = ['Deep Incubation summary:']
+        lines = ['Accuracy after every phase:']
         for tag, metrics in self._phase_metrics.items():
             shown = ', '.join(
                 f'{k.split("/", 1)[1] if k.startswith(tag + "/") else k}: '

@@ -1,8 +1,8 @@
-"""The whole Deep Incubation schedule as one mmengine training loop."""
+"""A module-wise training schedule (Deep Incubation, local learning) as one
+mmengine training loop."""
 import copy
 from typing import Dict, List, Optional, Sequence, Union
 
-import numpy as np
 import torch
 from mmengine.dist import get_dist_info
 from mmengine.model import is_model_wrapper
@@ -10,19 +10,25 @@ from mmengine.runner import BaseLoop, set_random_seed
 
 from mmincubate.engine.hooks.incubation_hook import IncubationHook
 from mmincubate.engine.hooks.random_state_hook import saved_random_states
-from mmincubate.models.algorithms.module_split import PHASES
 from mmincubate.registry import LOOPS
 from mmincubate.utils.rng import (RngState, apply_rng, derived_seed,
                                   rng_state_for_rank)
 from . import schedule
-from .phase_selection import check_phase_sources
 from .schedule import Stage
+from .stage_ends import StageEnds
 from .stage_optim import build_stage_optimization, forget_module_scalars
 
 
 @LOOPS.register_module()
-class IncubationLoop(BaseLoop):
-    """Meta-model training, incubation of the modules, fine-tuning: one run.
+class IncubationLoop(StageEnds, BaseLoop):
+    """The phases of a module-wise training algorithm, in one run: for Deep
+    Incubation meta-model training, incubation, fine-tuning; for local
+    learning local training, fine-tuning.
+
+    The loop knows no phase name: the model (a
+    :class:`~mmincubate.models.algorithms.PhasedAlgorithm`) declares its
+    phases, which take ``modules``, what each validates and exports (through
+    ``IncubationHook``) and which weights it needs.
 
     Each phase has its own length (``max_epochs`` or ``max_iters``),
     ``optim_wrapper`` (merged onto the top-level one), ``param_scheduler``
@@ -31,9 +37,11 @@ class IncubationLoop(BaseLoop):
     phases may run alone. At each stage boundary the trainable set switches,
     the optimizer and schedulers are rebuilt for exactly that set, and the
     model is re-wrapped for DDP over it. Validation runs at every
-    ``val_interval`` and at the end of every stage: the meta model after
-    ``meta``, each hybrid after its incubation, the assembled model once all
-    modules are incubated, and the target during ``finetune``. Setting
+    ``val_interval`` and at the end of every stage (what the model's
+    ``stage_validations`` names: for Deep Incubation the meta model after
+    ``meta``, each hybrid after its incubation, the target during
+    ``finetune``), and the assembled model once every module is trained.
+    Setting
     ``stop_training`` (e.g. ``EarlyStoppingHook``) ends the run after the
     current iteration; the stage is then finished (validated, exported).
 
@@ -46,12 +54,14 @@ class IncubationLoop(BaseLoop):
     Args:
         runner: the runner.
         dataloader: the training dataloader (config or object).
-        phases: the ordered phases, each a dict with ``phase`` in
-            ``('meta', 'incubate', 'finetune')``; ``incubate`` takes
-            ``modules`` (default: all) and ``mode`` (``'parallel'``: all
-            modules every step, the meta prefix shared, one backward per
-            hybrid (``model.per_hybrid_backward``); ``'sequential'``: one
-            module after another, each for the full length with its own
+        phases: the ordered phases, each a dict with ``phase`` one of the
+            model's ``PHASES`` (``DeepIncubation``: ``meta``, ``incubate``,
+            ``finetune``; ``LocalLearning``: ``local``, ``finetune``); a
+            phase of ``MODULE_PHASES`` (``incubate``) takes ``modules``
+            (default: all) and ``mode`` (``'parallel'``: all modules every
+            step, the meta prefix shared, one backward per hybrid
+            (``model.per_hybrid_backward``); ``'sequential'``: one module
+            after another, each for the full length with its own
             schedule).
 
     Example:
@@ -79,7 +89,7 @@ class IncubationLoop(BaseLoop):
         self.stages: List[Stage] = schedule.parse_phases(
             phases, self.num_modules,
             dict(optim_wrapper) if isinstance(optim_wrapper, dict) else {},
-            runner.param_schedulers)
+            runner.param_schedulers, model.PHASES, model.MODULE_PHASES)
         self.epoch_length = len(self.dataloader)
         self._max_iters, self._max_epochs = schedule.lay_out(
             self.stages, self.epoch_length)
@@ -90,14 +100,13 @@ class IncubationLoop(BaseLoop):
         self.stop_training = False
         #: metrics per validation tag ('meta', 'hybrid1', 'assembled', ...)
         self.phase_metrics: Dict[str, dict] = {}
-        #: modules incubated to the end of their stage in this run
+        #: modules trained to the end of their stage in this run
         self.incubated_modules: List[int] = []
-        check_phase_sources(
+        model.check_schedule(
             [dict(phase=s.phase, modules=list(s.modules))
-             for s in self.stages], self.num_modules, model.meta_checkpoint,
-            model.target_checkpoint,
-            runner._load_from is not None or runner._resume,
-            model.meta_init)
+             for s in self.stages], self.num_modules,
+            dict(runner.cfg.get('model') or {}),
+            runner._load_from is not None or runner._resume)
         self._ensure_incubation_hook()
 
     def _ensure_incubation_hook(self) -> None:
@@ -233,9 +242,9 @@ class IncubationLoop(BaseLoop):
         return runner.model
 
     def _on_stage_start(self, stage: Stage) -> None:
-        if stage.phase == 'finetune' and 'assembled' not in \
-                self.phase_metrics:
-            self._validate('assembled', 'target')
+        for tag, what in self._model.validations_before(stage.phase):
+            if tag not in self.phase_metrics:
+                self._validate(tag, what)
         self._reseed_for(stage)
 
     def _reseed_for(self, stage: Stage) -> None:
@@ -248,7 +257,7 @@ class IncubationLoop(BaseLoop):
         runner = self.runner
         if runner.seed is None:
             return
-        key = [runner.seed, PHASES.index(stage.phase)]
+        key = [runner.seed, self._model.phase_seed_key(stage.phase)]
         if runner._randomness_cfg.get('diff_rank_seed', False):
             key.append(get_dist_info()[0])
         set_random_seed(
@@ -318,61 +327,3 @@ class IncubationLoop(BaseLoop):
     def _apply_pending_rng(self) -> None:
         apply_rng(self._pending_rng)
         self._pending_rng = None
-
-    # ------------------------------------------------------------------
-    # validation and stage ends
-    # ------------------------------------------------------------------
-    def _validation_due(self, stage: Stage) -> bool:
-        return self.runner.val_loop is not None and schedule.validation_due(
-            stage, self._epoch, self._iter)
-
-    def _validate_stage(self, stage: Stage) -> None:
-        if stage.phase == 'meta':
-            self._validate('meta', 'meta')
-        elif stage.phase == 'finetune':
-            self._validate('', 'target')
-        else:
-            for m in stage.modules:
-                self._validate(f'hybrid{m}', ('hybrid', m))
-
-    def _validate(self, tag: str, what) -> None:
-        """Validate ``what`` (see ``DeepIncubation.evaluate_as``) with its
-        metrics prefixed ``tag/``; kept under ``tag`` (``final`` if none)."""
-        runner = self.runner
-        if runner.val_loop is None:
-            return
-        metric_objs = runner.val_loop.evaluator.metrics
-        prefixes = [m.prefix for m in metric_objs]
-        try:
-            for m in metric_objs:
-                m.prefix = f'{tag}/{m.prefix}' if tag else m.prefix
-            with self._model.evaluate_as(what):
-                metrics = runner.val_loop.run()
-        finally:
-            for m, prefix in zip(metric_objs, prefixes):
-                m.prefix = prefix
-        tag = tag or 'final'
-        self.phase_metrics[tag] = {
-            k: float(v) if isinstance(v, (int, float, np.floating)) else v
-            for k, v in metrics.items()
-        }
-        runner.call_hook('after_incubation_val', tag=tag,
-                         metrics=copy.deepcopy(self.phase_metrics[tag]),
-                         phase_metrics=copy.deepcopy(self.phase_metrics))
-
-    def _finish_stage(self, index: int) -> None:
-        """Validate at the stage end and tell the hooks (idempotent)."""
-        stage = self.stages[index]
-        self._validate_stage(stage)
-        assembled = False
-        if stage.phase == 'incubate':
-            for m in stage.modules:
-                if m not in self.incubated_modules:
-                    self.incubated_modules.append(m)
-            assembled = schedule.completes_assembly(
-                self.stages, index, self.incubated_modules, self.num_modules)
-            if assembled:
-                self._validate('assembled', 'target')
-        self.runner.call_hook(
-            'after_incubation_stage', stage=stage, assembled=assembled,
-            phase_metrics=copy.deepcopy(self.phase_metrics))

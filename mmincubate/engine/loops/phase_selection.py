@@ -1,8 +1,8 @@
-"""Choosing and checking the phases of an incubation schedule from a config.
+"""Choosing the phases of a schedule from a config.
 
 Plain functions on config dicts, used by ``tools/train.py`` (``--phases``,
-``--modules``, ``--dry-run``) before anything is built, and by
-:class:`IncubationLoop` itself, so both give the same errors.
+``--modules``, ``--dry-run``) before anything is built. The algorithm's
+own ``check_schedule`` checks that every chosen phase has its weights.
 """
 import copy
 from typing import List, Optional, Sequence
@@ -46,25 +46,30 @@ def parse_module_list(text: str, num_modules: int) -> List[int]:
 
 def select_phases(phases: Sequence[dict],
                   names: Optional[Sequence[str]] = None,
-                  modules: Optional[Sequence[int]] = None) -> List[dict]:
+                  modules: Optional[Sequence[int]] = None,
+                  phase_names: Sequence[str] = PHASES,
+                  module_phases: Sequence[str] = ('incubate', )
+                  ) -> List[dict]:
     """The phases of a schedule named in ``names`` (in the schedule's order,
-    with their configured settings), every ``incubate`` phase restricted to
-    ``modules``.
+    with their configured settings), every phase that takes modules
+    (``incubate``) restricted to ``modules``.
 
     Args:
         phases: ``train_cfg.phases`` of an ``IncubationLoop`` config.
         names: phase names to keep; None keeps all.
         modules: module indices for the kept ``incubate`` phases; None keeps
             the configured ones.
+        phase_names, module_phases: the algorithm's phases and those that
+            take modules (its ``PHASES`` and ``MODULE_PHASES``).
     """
     phases = [copy.deepcopy(dict(p)) for p in phases]
     present = [p.get('phase') for p in phases]
     if names is not None:
         for name in names:
-            if name not in PHASES:
+            if name not in phase_names:
                 raise ValueError(
                     f'--phases: unknown phase {name!r}; choose from '
-                    f'{", ".join(PHASES)}.')
+                    f'{", ".join(phase_names)}.')
             if name not in present:
                 raise ValueError(
                     f'--phases: the config\'s schedule has no {name!r} phase '
@@ -75,65 +80,14 @@ def select_phases(phases: Sequence[dict],
                              'twice.')
         phases = [p for p in phases if p.get('phase') in names]
     if modules is not None:
-        incubations = [p for p in phases if p.get('phase') == 'incubate']
+        incubations = [p for p in phases if p.get('phase') in module_phases]
         if not incubations:
+            wanted = ' or '.join(module_phases) or 'no phase: this ' \
+                'algorithm trains all modules together'
             raise ValueError(
-                '--modules needs an incubate phase in the selected schedule '
-                f'(it has {", ".join(p.get("phase") for p in phases)}); add '
-                'incubate to --phases.')
+                f'--modules needs a phase that takes modules ({wanted}) in '
+                'the selected schedule (it has '
+                f'{", ".join(p.get("phase") for p in phases)}).')
         for phase in incubations:
             phase['modules'] = list(modules)
     return phases
-
-
-def check_phase_sources(phases: Sequence[dict], num_modules: int,
-                        meta_checkpoint: Optional[str],
-                        target_checkpoint: Optional[str],
-                        from_checkpoint: bool,
-                        meta_init: Optional[str] = None) -> None:
-    """Raise when a phase needs weights that nothing provides.
-
-    - ``incubate`` without an earlier ``meta`` phase needs
-      ``model.meta_checkpoint``, or the ablation's explicit opt-in
-      ``model.meta_init='random'`` (which a ``meta`` phase contradicts);
-    - ``finetune`` needs an assembled target: every module incubated by
-      earlier phases, or ``model.target_checkpoint``.
-
-    A resumed run or one with ``load_from`` (``from_checkpoint``) brings its
-    weights with it.
-    """
-    if meta_init == 'random' and any(p.get('phase') == 'meta'
-                                     for p in phases):
-        raise ValueError(
-            "model.meta_init='random' incubates inside an untrained meta "
-            'model, but the schedule trains one in a "meta" phase: remove '
-            'the phase or meta_init.')
-    if from_checkpoint:
-        return
-    seen_meta = meta_init == 'random'
-    incubated = set()
-    for phase in phases:
-        name = phase.get('phase')
-        if name == 'meta':
-            seen_meta = True
-        elif name == 'incubate':
-            if not seen_meta and meta_checkpoint is None:
-                raise ValueError(
-                    'The schedule incubates without training a meta model '
-                    'first: set model.meta_checkpoint to a trained meta '
-                    'model (e.g. --cfg-options model.meta_checkpoint='
-                    'work_dirs/<run>/meta.pth) or add a "meta" phase before '
-                    '"incubate" (or, for the ablation inside an untrained '
-                    "meta model, set model.meta_init='random').")
-            incubated |= set(phase.get('modules', range(num_modules)))
-        elif name == 'finetune' and target_checkpoint is None and \
-                incubated != set(range(num_modules)):
-            detail = (f'only modules {sorted(incubated)} are incubated '
-                      'before it' if incubated else 'nothing is incubated '
-                      'before it')
-            raise ValueError(
-                f'The schedule fine-tunes, but {detail}: set '
-                'model.target_checkpoint to an assembled model (e.g. '
-                '--cfg-options model.target_checkpoint='
-                'work_dirs/<run>/assembled.pth from tools/assemble.py) or '
-                'incubate every module first.')

@@ -15,7 +15,7 @@ Example:
 import copy
 import math
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config
 
@@ -52,8 +52,8 @@ class Stage:
 
     @property
     def name(self) -> str:
-        if self.phase == 'incubate':
-            return f'incubate{list(self.modules)}'
+        if self.modules:
+            return f'{self.phase}{list(self.modules)}'
         return self.phase
 
     @property
@@ -69,12 +69,13 @@ def merge_cfg(base: dict, override: Optional[dict]) -> dict:
     return merged
 
 
-def _check_phase(index: int, cfg: dict) -> None:
+def _check_phase(index: int, cfg: dict, phase_names: Sequence[str],
+                 module_phases: Sequence[str]) -> None:
     phase = cfg.get('phase')
     where = f'train_cfg.phases.{index}'
-    if phase not in PHASES:
+    if phase not in phase_names:
         raise ValueError(f'{where}: unknown phase {phase!r}; choose from '
-                         f'{", ".join(PHASES)}.')
+                         f'{", ".join(phase_names)}.')
     where = f'{where} ({phase})'
     unknown = set(cfg) - PHASE_KEYS
     if unknown:
@@ -83,8 +84,9 @@ def _check_phase(index: int, cfg: dict) -> None:
     if ('max_epochs' in cfg) == ('max_iters' in cfg):
         raise ValueError(f'{where} needs exactly one of max_epochs and '
                          'max_iters.')
-    if phase != 'incubate' and ('modules' in cfg or 'mode' in cfg):
-        raise ValueError(f'{where} takes no modules/mode; only incubate '
+    if phase not in module_phases and ('modules' in cfg or 'mode' in cfg):
+        takes = ' and '.join(module_phases) or 'no phase of this algorithm'
+        raise ValueError(f'{where} takes no modules/mode; only {takes} '
                          'does.')
     if cfg.get('mode', 'parallel') not in ('parallel', 'sequential'):
         raise ValueError(f'{where} mode={cfg["mode"]!r}; choose "parallel" '
@@ -94,7 +96,10 @@ def _check_phase(index: int, cfg: dict) -> None:
 def parse_phases(phases: Sequence[dict],
                  num_modules: int,
                  optim_wrapper: Optional[dict] = None,
-                 param_scheduler=None) -> List[Stage]:
+                 param_scheduler=None,
+                 phase_names: Sequence[str] = PHASES,
+                 module_phases: Sequence[str] = ('incubate', )
+                 ) -> List[Stage]:
     """``train_cfg.phases`` -> stages (not yet laid out).
 
     Args:
@@ -104,13 +109,16 @@ def parse_phases(phases: Sequence[dict],
             ``optim_wrapper`` is merged onto.
         param_scheduler: the top-level schedulers, used by phases without
             their own ``param_scheduler``.
+        phase_names, module_phases: the algorithm's phases and those that
+            take ``modules`` and ``mode`` (its ``PHASES`` and
+            ``MODULE_PHASES``; by default Deep Incubation's).
     """
     if not phases:
         raise ValueError('IncubationLoop needs at least one phase.')
     stages = []
     for index, cfg in enumerate(phases):
         cfg = dict(cfg)
-        _check_phase(index, cfg)
+        _check_phase(index, cfg, phase_names, module_phases)
         phase = cfg['phase']
         by_epoch = 'max_epochs' in cfg
         length = int(cfg['max_epochs'] if by_epoch else cfg['max_iters'])
@@ -118,10 +126,10 @@ def parse_phases(phases: Sequence[dict],
             raise ValueError(f'train_cfg.phases.{index} ({phase}) has '
                              f'length {length}; it must be at least 1.')
         modules: Tuple[int, ...] = ()
-        if phase == 'incubate':
+        if phase in module_phases:
             modules = check_module_indices(
                 cfg.get('modules', range(num_modules)), num_modules,
-                f'train_cfg.phases.{index} (incubate) modules='
+                f'train_cfg.phases.{index} ({phase}) modules='
                 f'{list(cfg.get("modules", range(num_modules)))}')
         scheduler = cfg.get('param_scheduler', param_scheduler)
         if isinstance(scheduler, dict):
@@ -136,7 +144,7 @@ def parse_phases(phases: Sequence[dict],
             optim_wrapper=merge_cfg(optim_wrapper or {},
                                     cfg.get('optim_wrapper')),
             param_scheduler=copy.deepcopy(scheduler))
-        if phase == 'incubate' and cfg.get('mode') == 'sequential':
+        if phase in module_phases and cfg.get('mode') == 'sequential':
             stages += [Stage(modules=(m, ), **common) for m in modules]
         else:
             stages.append(Stage(modules=modules, **common))
@@ -217,9 +225,10 @@ def validation_due(stage: Stage, epoch: int, iteration: int) -> bool:
 
 
 def completes_assembly(stages: Sequence[Stage], index: int,
-                       incubated: Sequence[int], num_modules: int) -> bool:
-    """Whether every module is incubated once stage ``index`` ends and no
-    later stage incubates again: the target is then the assembled model."""
-    later = [s.phase for s in stages[index + 1:]]
-    return (sorted(set(incubated)) == list(range(num_modules))
-            and 'incubate' not in later)
+                       finished: Sequence[int], num_modules: int,
+                       finishes_modules: Callable[[Stage], bool]) -> bool:
+    """Whether every module is ``finished`` once stage ``index`` ends and
+    no later stage trains one again (``finishes_modules(stage)``): the
+    target is then the assembled model."""
+    return (sorted(set(finished)) == list(range(num_modules))
+            and not any(finishes_modules(s) for s in stages[index + 1:]))

@@ -12,17 +12,18 @@ def build_stage_optimization(runner, model, stage: Stage,
     ``stage`` over exactly ``model``'s trainable parameters.
 
     The wrapper is built from the stage's merged ``optim_wrapper`` config,
-    frozen parameters a constructor added are dropped, several modules
-    incubated together are clipped one by one, and the accumulation counter
+    frozen parameters a constructor added are dropped, the model's
+    independent groups (several modules incubated together, local
+    learning's modules) are clipped one by one, and the accumulation counter
     starts at ``iters_done`` (non-zero on resume).
     """
     optim_wrapper = runner.build_optim_wrapper(
         copy.deepcopy(stage.optim_wrapper))
     keep_only_trainable(optim_wrapper, stage)
-    if len(stage.modules) > 1 and optim_wrapper.clip_grad_kwargs:
-        optim_wrapper.clip_func = PerModuleGradClip(
-            optim_wrapper.clip_func,
-            {m: model.module_parameters(m) for m in stage.modules})
+    groups = model.independent_groups()
+    if len(groups) > 1 and optim_wrapper.clip_grad_kwargs:
+        optim_wrapper.clip_func = PerModuleGradClip(optim_wrapper.clip_func,
+                                                    groups)
     runner.optim_wrapper = optim_wrapper
     runner.scale_lr(optim_wrapper, runner.auto_scale_lr)
     runner.param_schedulers = runner.build_param_scheduler(

@@ -2,6 +2,7 @@
 from typing import Dict, List, Optional, Tuple
 
 from mmengine.logging import MMLogger
+from mmengine.model import is_model_wrapper
 from mmengine.optim import DefaultOptimWrapperConstructor
 from torch import nn
 
@@ -60,10 +61,17 @@ class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
         """Every backbone an incubation adapter handles, by name prefix:
         (adapter, number of blocks)."""
         subs = dict(module.named_modules())
+        # a model's networks outside its target (local learning's auxiliary
+        # classifiers) are heads here, whatever blocks they hold
+        inner = module.module if is_model_wrapper(module) else module
+        wrapped = 'module.' if inner is not module else ''
+        outside = tuple(wrapped + prefix for prefix in getattr(
+            inner, 'outside_layer_decay', ()))
         found = {
             prefix: (adapter, len(adapter.blocks(subs[prefix[:-1]]
                                                  if prefix else module)))
             for prefix, adapter in find_backbones(module).items()
+            if not prefix.startswith(outside)
         }
         if not found:
             names = [n for n, _ in module.named_parameters()]

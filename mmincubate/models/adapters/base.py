@@ -22,7 +22,8 @@ class IncubationAdapter(metaclass=ABCMeta):
       with one block per module);
     - modules: :meth:`blocks`, :meth:`embed` (image -> tokens entering the
       first block), :meth:`finalize` (tokens after the last block -> the
-      features the classifier's neck/head take), :meth:`set_drop_path`;
+      features the classifier's neck/head take), :meth:`set_drop_path`,
+      :meth:`patch_layout` (for a local reconstruction loss);
     - names: :meth:`part_of` a parameter (embedding: owned by module 0; block
       N; final: owned by the last module), from which :meth:`layer_id` (layer
       decay) follows;
@@ -64,6 +65,15 @@ class IncubationAdapter(metaclass=ABCMeta):
     def finalize(self, backbone: nn.Module, tokens: torch.Tensor,
                  context: Any) -> tuple:
         """Tokens after the last block -> the backbone's output tuple."""
+
+    def patch_layout(self, backbone: nn.Module) -> Tuple[int, int, int]:
+        """``(patch size, image channels, prefix tokens)``: the tokens
+        after the prefix (cls, register tokens) are the image's patches in
+        row-major order (what a reconstruction decoder maps back)."""
+        raise NotImplementedError(
+            f'{type(self).__name__} does not give the patch layout of '
+            f'{type(backbone).__name__}, which a reconstruction loss needs; '
+            'implement patch_layout() in the adapter or set lambda_rec=0.')
 
     @staticmethod
     def set_drop_path(block: nn.Module, rate: float) -> None:

@@ -65,6 +65,12 @@ class TimmViTAdapter(IncubationAdapter):
         model = backbone.timm_model
         return (model.forward_head(model.norm(tokens)), )
 
+    def patch_layout(self, backbone: nn.Module) -> Tuple[int, int, int]:
+        model = backbone.timm_model
+        return (int(model.patch_embed.patch_size[0]),
+                int(model.patch_embed.proj.in_channels),
+                int(model.num_prefix_tokens))
+
     @staticmethod
     def set_drop_path(block: nn.Module, rate: float) -> None:
         """timm builds ``drop_path1/2`` as ``Identity`` where the build-time

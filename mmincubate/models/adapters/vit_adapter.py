@@ -91,6 +91,11 @@ class MMPretrainViTAdapter(IncubationAdapter):
             tokens = backbone.ln1(tokens)
         return (backbone._format_output(tokens, context), )
 
+    def patch_layout(self, backbone: nn.Module) -> Tuple[int, int, int]:
+        projection = backbone.patch_embed.projection
+        return (int(projection.kernel_size[0]), int(projection.in_channels),
+                int(backbone.num_extra_tokens))
+
     # ---- names -------------------------------------------------------
     def part_of(self, key: str) -> Tuple[str, Optional[int]]:
         attr, _, rest = key.partition('.')

@@ -8,19 +8,19 @@ import torch
 from mmengine.model import BaseModel
 from torch import nn
 
-from mmincubate.registry import INCUBATION_ADAPTERS, MODELS
-from mmincubate.utils.state_dict import load_state_dict_strict
-from ..adapters import BLOCK, FINAL, adapter_for
+from mmincubate.registry import MODELS
 from .block_runtime import checkpoint_blocks, compile_blocks
 from .meta_prefix import meta_prefixes
-from .module_split import (DEFAULT_NUM_MODULES, PHASES, EvalTarget,
-                           block_ranges, check_module_indices, module_key,
-                           split_depth)
+from .module_split import PHASES, EvalTarget, module_key
 from .per_hybrid_step import GradReducer, train_step_per_hybrid
+from .phase_sources import check_phase_sources
+from .phased_algorithm import PhasedAlgorithm, Validation
+from .target_split import (TargetSplit, build_target,
+                           load_classifier_weights)
 
 
 @MODELS.register_module()
-class DeepIncubation(BaseModel):
+class DeepIncubation(TargetSplit, PhasedAlgorithm, BaseModel):
     """Deep Incubation of a block-structured image classifier.
 
     The target (depth D) is split into K consecutive modules. The meta model
@@ -47,8 +47,8 @@ class DeepIncubation(BaseModel):
         num_modules: K, for K equal parts (default 4). Exclusive with
             ``module_depths``.
         module_depths: explicit per-module depths summing to the depth.
-        meta: config of the meta classifier. Defaults to the target with one
-            block per module.
+        meta: config of the meta classifier. Defaults to the target with
+            ``meta_blocks_per_module`` blocks per module.
         meta_checkpoint: weights of a trained meta model (an mmpretrain
             classifier checkpoint, or an mmincubate one) to start from.
         meta_init: ``'random'``: an ablation, incubation inside the meta
@@ -69,6 +69,9 @@ class DeepIncubation(BaseModel):
             (:func:`train_step_per_hybrid`: the same gradients, one hybrid's
             activations at a time). False: one backward of the summed
             losses, all K hybrids' activations alive together.
+        meta_blocks_per_module: m, the meta model's blocks per module (1:
+            the paper's). Module i replaces meta blocks ``m*i .. m*i+m-1``;
+            a deeper meta model (m=2) is an ablation.
 
     Example:
         >>> model = dict(
@@ -92,21 +95,18 @@ class DeepIncubation(BaseModel):
                  data_preprocessor: Optional[dict] = None,
                  with_cp: bool = False,
                  per_hybrid_backward: bool = True,
+                 meta_blocks_per_module: int = 1,
                  init_cfg: Optional[dict] = None):
-        target_cfg = copy.deepcopy(dict(target))
-        if data_preprocessor is not None:
-            target_cfg['data_preprocessor'] = data_preprocessor
-        target_model = MODELS.build(target_cfg)
-        adapter_obj = INCUBATION_ADAPTERS.build(adapter) if adapter else \
-            adapter_for(target_model.backbone)
-        depth = len(adapter_obj.blocks(target_model.backbone))
-        if num_modules is None and module_depths is None:
-            num_modules = DEFAULT_NUM_MODULES
-        depths = split_depth(depth, num_modules, module_depths)
+        target_cfg, target_model, adapter_obj, depths = build_target(
+            target, num_modules, module_depths, adapter, data_preprocessor)
+        per_module = int(meta_blocks_per_module)
+        if per_module < 1:
+            raise ValueError(f'meta_blocks_per_module={per_module}: give 1 '
+                             '(the paper\'s meta model) or more.')
         if meta is None:
             meta = copy.deepcopy(dict(target))
-            meta['backbone'] = adapter_obj.shallow_cfg(target_cfg['backbone'],
-                                                       len(depths))
+            meta['backbone'] = adapter_obj.shallow_cfg(
+                target_cfg['backbone'], len(depths) * per_module)
             meta.pop('init_cfg', None)
         meta_model = MODELS.build(copy.deepcopy(dict(meta)))
         super().__init__(
@@ -115,13 +115,15 @@ class DeepIncubation(BaseModel):
         self.adapter = adapter_obj
         self.target = target_model
         self.meta = meta_model
-        self.module_depths = depths
-        self.num_modules = len(depths)
+        self.split_target(depths)
+        self.meta_blocks_per_module = per_module
         meta_depth = len(self._blocks(self.meta))
-        if meta_depth != self.num_modules:
+        if meta_depth != self.num_modules * per_module:
             raise ValueError(
                 f'The meta model has {meta_depth} blocks but the target is '
-                f'split into {self.num_modules} modules; they must match.')
+                f'split into {self.num_modules} modules with '
+                f'meta_blocks_per_module={per_module}; it needs '
+                f'{self.num_modules * per_module}.')
         if meta_init not in (None, 'random'):
             raise ValueError(f"meta_init={meta_init!r}: give 'random' (an "
                              'untrained, frozen meta model) or leave it '
@@ -133,10 +135,6 @@ class DeepIncubation(BaseModel):
         self.meta_checkpoint = meta_checkpoint
         self.meta_init = meta_init
         self.target_checkpoint = target_checkpoint
-        self.module_block_ranges = block_ranges(depths)
-        self._block_owner = {b: i for i, (begin, end) in
-                             enumerate(self.module_block_ranges)
-                             for b in range(begin, end)}
         self.phase = 'finetune'
         self.active_modules: Tuple[int, ...] = ()
         self.drop_path_rate = 0.0
@@ -151,40 +149,6 @@ class DeepIncubation(BaseModel):
 
     def _blocks(self, classifier: nn.Module) -> nn.ModuleList:
         return self.adapter.blocks(self._backbone(classifier))
-
-    # ------------------------------------------------------------------
-    # ownership
-    # ------------------------------------------------------------------
-    def owner_of(self, target_key: str) -> int:
-        """Index of the module that owns a target parameter or buffer name
-        (relative to the target, e.g. ``backbone.layers.3.ln1.weight``)."""
-        local = self.adapter.backbone_key(target_key)
-        if local is None:
-            return self.num_modules - 1  # neck and head
-        part, block = self.adapter.part_of(local)
-        if part == BLOCK:
-            return self._block_owner[block]
-        return self.num_modules - 1 if part == FINAL else 0
-
-    def module_parameters(self, index: int) -> List[nn.Parameter]:
-        """The target parameters module ``index`` owns."""
-        self.check_modules([index])
-        return [p for n, p in self.target.named_parameters()
-                if self.owner_of(n) == index]
-
-    def module_state_dict(self, index: int) -> Dict[str, torch.Tensor]:
-        """The weights module ``index`` owns, in the target's naming."""
-        self.check_modules([index])
-        return {
-            key: value.detach().clone()
-            for key, value in self.target.state_dict().items()
-            if self.owner_of(key) == index
-        }
-
-    def check_modules(self, modules: Sequence[int],
-                      where: str = 'The module list') -> Tuple[int, ...]:
-        """:func:`check_module_indices` against this model's K."""
-        return check_module_indices(modules, self.num_modules, where)
 
     # ------------------------------------------------------------------
     # phases
@@ -208,8 +172,9 @@ class DeepIncubation(BaseModel):
         if phase == 'meta':
             for param in self.meta.parameters():
                 param.requires_grad_(True)
-            self._set_rates(self._blocks(self.meta),
-                            np.linspace(0, drop_path_rate, self.num_modules))
+            meta_blocks = self._blocks(self.meta)
+            self._set_rates(meta_blocks,
+                            np.linspace(0, drop_path_rate, len(meta_blocks)))
         elif phase == 'finetune':
             for param in self.target.parameters():
                 param.requires_grad_(True)
@@ -221,6 +186,59 @@ class DeepIncubation(BaseModel):
                 for param in self.module_parameters(index):
                     param.requires_grad_(True)
 
+    PHASES = PHASES
+    MODULE_PHASES = ('incubate', )
+
+    def stage_validations(self, phase: str,
+                          modules: Sequence[int]) -> List[Validation]:
+        """``meta``: the meta model; ``incubate``: each module's hybrid;
+        ``finetune``: the target (tagged ``final``)."""
+        if phase == 'meta':
+            return [('meta', 'meta')]
+        if phase == 'finetune':
+            return [('final', 'target')]
+        return [(f'hybrid{m}', ('hybrid', m)) for m in modules]
+
+    def modules_finished_by(self, phase: str,
+                            modules: Sequence[int]) -> Tuple[int, ...]:
+        return tuple(modules) if phase == 'incubate' else ()
+
+    def independent_groups(self) -> Dict[int, List[nn.Parameter]]:
+        """Each incubating module's parameters (its own hybrid's loss
+        alone reaches them)."""
+        return {m: self.module_parameters(m) for m in self.active_modules}
+
+    def phase_exports(self, phase: str, modules: Sequence[int],
+                      assembled: bool, **meta) -> Dict[str, dict]:
+        """``meta.pth`` after ``meta``; ``module_<i>.pth`` after module i's
+        incubation, ``assembled.pth`` once all are; ``final.pth`` after
+        ``finetune``."""
+        from mmincubate.models.assembly import (classifier_checkpoint,
+                                                module_checkpoint)
+        if phase == 'meta':
+            return {'meta.pth': classifier_checkpoint(
+                self.meta.state_dict(), role='meta', **meta)}
+        if phase == 'finetune':
+            return {'final.pth': classifier_checkpoint(
+                self.target.state_dict(), role='final', **meta)}
+        files = {f'module_{i}.pth': module_checkpoint(self, i)
+                 for i in modules}
+        if assembled:
+            files['assembled.pth'] = classifier_checkpoint(
+                self.target.state_dict(), role='assembled', **meta)
+        return files
+
+    @classmethod
+    def check_schedule(cls, phases: Sequence[dict], num_modules: int,
+                       model_cfg: dict, from_checkpoint: bool) -> None:
+        """A meta model for ``incubate`` (a ``meta`` phase before it,
+        ``meta_checkpoint`` or ``meta_init='random'``), an assembled target
+        for ``finetune`` (see :func:`check_phase_sources`)."""
+        check_phase_sources(phases, num_modules,
+                            model_cfg.get('meta_checkpoint'),
+                            model_cfg.get('target_checkpoint'),
+                            from_checkpoint, model_cfg.get('meta_init'))
+
     def _set_rates(self, blocks: Sequence[nn.Module],
                    rates: Sequence[float]) -> None:
         for block, rate in zip(blocks, rates):
@@ -228,7 +246,8 @@ class DeepIncubation(BaseModel):
 
     def hybrid_rates(self, index: int) -> np.ndarray:
         """Drop-path rates of hybrid ``index``, spaced over its depth."""
-        depth = self.num_modules - 1 + self.module_depths[index]
+        depth = (self.num_modules - 1) * self.meta_blocks_per_module + \
+            self.module_depths[index]
         return np.linspace(0, self.drop_path_rate, depth)
 
     def compile_blocks(self, **compile_kwargs) -> int:
@@ -253,12 +272,13 @@ class DeepIncubation(BaseModel):
         begin, end = self.module_block_ranges[index]
         target_blocks = self._blocks(self.target)
         meta_blocks = self._blocks(self.meta)
-        position = index
+        per_module = self.meta_blocks_per_module
+        position = index * per_module
         for b in range(begin, end):
             self.adapter.set_drop_path(target_blocks[b], rates[position])
             tokens = target_blocks[b](tokens)
             position += 1
-        for j in range(index + 1, self.num_modules):
+        for j in range((index + 1) * per_module, len(meta_blocks)):
             self.adapter.set_drop_path(meta_blocks[j], rates[position])
             tokens = meta_blocks[j](tokens)
             position += 1
@@ -276,7 +296,8 @@ class DeepIncubation(BaseModel):
         hybrid's activations at a time (:func:`train_step_per_hybrid`)."""
         prefixes = meta_prefixes(
             self.adapter, self._backbone(self.meta), inputs,
-            {i: self.hybrid_rates(i)[:i] for i in modules if i > 0})
+            {i: self.hybrid_rates(i)[:i * self.meta_blocks_per_module]
+             for i in modules if i > 0})
         for i in modules:
             if i == 0:
                 tokens, context = self.adapter.embed(
@@ -395,16 +416,4 @@ class DeepIncubation(BaseModel):
             self.load_classifier_weights(self.target, self.target_checkpoint,
                                          'target')
 
-    @staticmethod
-    def load_classifier_weights(classifier: nn.Module, filename: str,
-                                role: str) -> None:
-        """Strictly load a classifier checkpoint (``backbone.*``,
-        ``head.*``; or an mmincubate checkpoint's ``<role>.*`` part)."""
-        load_state_dict_strict(
-            classifier, filename, prefixes=(f'{role}.', ''),
-            ignore=('data_preprocessor.', ),  # buffers, not weights
-            what=f'{role} checkpoint "{filename}" for the {role} model',
-            hint='Check that the config (width, depth, heads, patch size, '
-            'classes) matches the checkpoint.',
-            skip_shape_check=('pos_embed', ),
-            wanted='meta' if role == 'meta' else 'target')
+    load_classifier_weights = staticmethod(load_classifier_weights)
