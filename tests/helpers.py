@@ -203,6 +203,30 @@ class ToolResult(NamedTuple):
         return self.output[-chars:]
 
 
+class _CallOutput(io.TextIOBase):
+    """The stdout/stderr of in-process tool calls: writes go to the buffer
+    of the call running now. mmengine keeps a logger per experiment name
+    and its handler keeps the stream it was created with; two runs named in
+    the same second share a logger, which must still write into the
+    second call's output."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.target: Optional[io.StringIO] = None
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        return (self.target or sys.__stdout__).write(text)
+
+    def flush(self) -> None:
+        (self.target or sys.__stdout__).flush()
+
+
+_CALL_OUTPUT = _CallOutput()
+
+
 def run_tool(path: str, *argv, cwd: Optional[str] = None) -> ToolResult:
     """``python tools/<path> argv`` in this process: its ``main(argv)`` (or
     the script as ``__main__``) with stdout and stderr captured, in ``cwd``,
@@ -211,11 +235,13 @@ def run_tool(path: str, *argv, cwd: Optional[str] = None) -> ToolResult:
     argv = [str(a) for a in argv]
     out = io.StringIO()
     previous, previous_argv = os.getcwd(), sys.argv
+    previous_target, _CALL_OUTPUT.target = _CALL_OUTPUT.target, out
     code = 0
     try:
         if cwd is not None:
             os.chdir(cwd)
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        with contextlib.redirect_stdout(_CALL_OUTPUT), \
+                contextlib.redirect_stderr(_CALL_OUTPUT):
             try:
                 module = load_tool(path)
                 if hasattr(module, 'main'):
@@ -234,6 +260,7 @@ def run_tool(path: str, *argv, cwd: Optional[str] = None) -> ToolResult:
     finally:
         os.chdir(previous)
         sys.argv = previous_argv
+        _CALL_OUTPUT.target = previous_target
     return ToolResult(code, out.getvalue())
 
 

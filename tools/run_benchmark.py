@@ -29,7 +29,8 @@ DIR holds one benchmark (``DIR/plan.json``). Another call with other
 ``--seeds`` adds them: the plan's seeds become the union of the planned and
 the requested ones, this call trains the requested ones, and the results
 list every finished seed of the plan. Any other change (an arm's config or
-``cfg_options``, ``--cfg-options``, ``match``, the metric, downstream tasks,
+``cfg_options``, ``--cfg-options`` (applied to every arm last, after each
+arm's own ``cfg_options``), ``match``, the metric, downstream tasks,
 the number of processes) is refused before anything is written, with each
 change, its old and its new value: a new --work-dir starts a new benchmark.
 ``--dry-run`` shows where the configs were found and what would run.
@@ -77,8 +78,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         'would run; train and write nothing')
     parser.add_argument(
         '--cfg-options', nargs='+', action=LiteralDictAction,
-        help='overrides applied to every arm\'s config (after the '
-        'benchmark\'s own), e.g. optim_wrapper.optimizer.lr=2e-3')
+        help='overrides applied to every arm\'s config after the '
+        'benchmark\'s and the arm\'s own cfg_options (its "overrides"), '
+        'e.g. optim_wrapper.optimizer.lr=2e-3 for a sweep')
     return parser.parse_args(argv)
 
 

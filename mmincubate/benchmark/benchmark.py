@@ -40,7 +40,7 @@ class Benchmark:
         self.spec = plan.load_benchmark(config)
         if seeds:
             self.spec['seeds'] = list(dict.fromkeys(seeds))
-        self.spec['cfg_options'].update(cfg_options or {})
+        self.spec['overrides'].update(cfg_options or {})
         # every config found, or nothing is written
         self.configs = arm_configs.resolve(self.spec, config)
         name = osp.splitext(osp.basename(config))[0]

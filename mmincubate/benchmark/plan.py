@@ -15,6 +15,9 @@ dict::
         seeds=[0, 1],
         metric='accuracy/top1',
         cfg_options=dict(),        # applied to every arm (dotted keys)
+        overrides=dict(),          # applied to every arm after its own
+                                   # cfg_options (run_benchmark.py's
+                                   # --cfg-options land here)
         downstream=[dict(name='ade20k', config='...', metric='mIoU',
                          cfg_options=dict())],
     )
@@ -35,7 +38,7 @@ from mmengine.config import Config
 
 MATCHES = ('flops', 'time')
 _KEYS = {'arms', 'budget_arm', 'baseline', 'match', 'seeds', 'metric',
-         'cfg_options', 'downstream'}
+         'cfg_options', 'overrides', 'downstream'}
 _TWO_ARMS = ('incubation', 'e2e')
 _ARM_KEYS = {'config', 'cfg_options'}
 _DOWNSTREAM_KEYS = {'name', 'config', 'metric', 'cfg_options',
@@ -84,6 +87,7 @@ def normalized(spec: dict, where: str = 'benchmark') -> dict:
         raise ValueError(f'{where}: seeds must be a non-empty list of ints.')
     spec.setdefault('metric', 'accuracy/top1')
     spec.setdefault('cfg_options', {})
+    spec.setdefault('overrides', {})
     spec.setdefault('downstream', [])
     names = set()
     for task in spec['downstream']:
@@ -116,12 +120,14 @@ def load_benchmark(path: str) -> dict:
 
 def arm_config(spec: dict, arm: str, seed: int,
                path: Optional[str] = None) -> Config:
-    """The arm's config with the benchmark's overrides and the seed;
+    """The arm's config with the benchmark's ``cfg_options``, the arm's,
+    then ``overrides`` (the command line's), and the seed;
     ``path``: where its config file is (see ``arm_configs.resolve``),
     default ``spec['arms'][arm]['config']`` as written."""
     cfg = Config.fromfile(path or spec['arms'][arm]['config'])
     cfg.merge_from_dict(copy.deepcopy(spec['cfg_options']))
     cfg.merge_from_dict(copy.deepcopy(spec['arms'][arm]['cfg_options']))
+    cfg.merge_from_dict(copy.deepcopy(spec['overrides']))
     cfg.merge_from_dict({'randomness.seed': seed})
     return cfg
 

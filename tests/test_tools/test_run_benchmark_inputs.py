@@ -12,6 +12,8 @@ import pytest
 from tests.helpers import ROOT, run_tool
 
 DIGITS = osp.join(ROOT, 'configs', 'benchmarks', 'digits_incubation_vs_e2e.py')
+INCUBATION = osp.join(ROOT, 'configs', 'incubate', 'vit_tiny_k4_digits.py')
+E2E = osp.join(ROOT, 'configs', 'e2e', 'vit_tiny_e2e_digits.py')
 BENCHMARK = """
 benchmark = dict(
     incubation=dict(config='{incubation}'),
@@ -135,7 +137,7 @@ def test_other_changes_in_a_work_dir_are_refused(tmp_path):
     assert ("benchmark.arms.e2e.config was "
             "'configs/e2e/vit_tiny_e2e_digits.py' in plan.json, now "
             "'configs/e2e/vit_tiny_e2e_cifar10.py'" in message)
-    assert ("benchmark.cfg_options['optim_wrapper.optimizer.lr'] was 0.002 "
+    assert ("benchmark.overrides['optim_wrapper.optimizer.lr'] was not set "
             'in plan.json, now 0.01' in message)
     assert 'benchmark.seeds' not in message  # seeds are no change
     assert 'a new --work-dir starts a new benchmark' in message
@@ -217,3 +219,23 @@ def test_relative_arm_configs_are_found_from_any_directory(tmp_path,
                        'vit_tiny_k4_digits.py'),
         e2e=str(project / 'configs' / 'benchmarks' / 'local.py'),
         seg=str(elsewhere / 'cwd_only.py'))
+
+
+def test_command_line_options_apply_to_every_arm_last():
+    """--cfg-options (the spec's overrides) win over an arm's own
+    cfg_options: a learning-rate sweep reaches every arm."""
+    from mmincubate.benchmark.plan import arm_config, normalized
+    spec = normalized(dict(
+        arms=dict(
+            incubation=dict(config=INCUBATION, cfg_options={
+                'optim_wrapper.optimizer.lr': 4e-3}),
+            e2e=dict(config=E2E)),
+        cfg_options={'optim_wrapper.optimizer.lr': 2e-3}))
+    assert arm_config(spec, 'incubation', 0).optim_wrapper.optimizer.lr == \
+        4e-3
+    assert arm_config(spec, 'e2e', 0).optim_wrapper.optimizer.lr == 2e-3
+    spec['overrides'] = {'optim_wrapper.optimizer.lr': 8e-3}
+    for arm in ('incubation', 'e2e'):
+        cfg = arm_config(spec, arm, 3)
+        assert cfg.optim_wrapper.optimizer.lr == 8e-3
+        assert cfg.randomness.seed == 3

@@ -52,6 +52,27 @@ def test_loads_every_key_and_interpolates_pos_embed(tmp_path):
     assert feats[0].shape == (1, 32, 6, 10)
 
 
+def test_local_learning_exports_transfer(tmp_path):
+    """LocalLearning's assembled.pth (auxiliary classifiers and decoders
+    left out) loads strictly into the detection / segmentation backbone."""
+    from mmincubate.models.algorithms import LocalLearning
+    from mmincubate.utils.checkpoint import save_checkpoint_atomic
+    cfg = tiny_target(depth=4, dims=32, img=32, patch=16, in_channels=3)
+    cfg['data_preprocessor'] = dict(num_classes=10, mean=[127.5] * 3,
+                                    std=[127.5] * 3)
+    model = LocalLearning(target=cfg, num_modules=2, aux_net='block',
+                          lambda_rec=0.5)
+    path = str(tmp_path / 'assembled.pth')
+    save_checkpoint_atomic(model.phase_exports('local', (), True)[
+        'assembled.pth'], path)
+    backbone = _plain_vit(path)
+    backbone.init_weights()
+    source = model.target.backbone.state_dict()
+    for key, value in backbone.state_dict().items():
+        if key != 'pos_embed':
+            assert torch.equal(value, source[key]), key
+
+
 @pytest.mark.parametrize('change, listed', [
     (lambda sd: sd.pop('backbone.layers.1.attn.qkv.weight'),
      'Missing keys: [layers.1.attn.qkv.weight]'),
