@@ -25,7 +25,7 @@ Example:
 import copy
 import math
 import time
-from typing import Dict, List, Optional
+from typing import Dict, List, Tuple
 
 from mmengine.config import Config
 
@@ -127,31 +127,40 @@ def _per_image(record: dict, match: str, world_size: int) -> float:
     return value
 
 
+def _unit_costs(cfg: Config, probe: dict, match: str,
+                world_size: int) -> List[Tuple[str, int, float]]:
+    """``(length key, configured length, cost of one unit)`` of the config
+    (``max_epochs``/``max_iters``) or of each of its phases
+    (``phases.i.max_epochs``)."""
+    per_epoch = probe['images_per_epoch']
+    if not _is_phased(cfg):
+        unit = _length_key(cfg.train_cfg, 'train_cfg')
+        return [(unit, cfg.train_cfg[unit],
+                 _images(cfg, unit, 1, per_epoch, world_size) *
+                 _per_image(probe, match, world_size))]
+    found = []
+    for index, (phase, stages) in enumerate(zip(cfg.train_cfg.phases,
+                                                probe['stages'])):
+        unit = _length_key(phase, f'train_cfg.phases.{index}')
+        found.append((f'phases.{index}.{unit}', phase[unit],
+                      _images(cfg, unit, 1, per_epoch, world_size) * sum(
+                          _per_image(s, match, world_size) for s in stages)))
+    return found
+
+
 def fit_to_budget(cfg: Config, budget: float, probe: dict, match: str,
                   world_size: int = 1) -> Dict[str, int]:
     """Set ``cfg``'s length(s) to spend ``budget``; returns the new
     lengths (``{'max_epochs': n}``, or ``{'phases.i.max_iters': n, ...}``),
-    which :func:`apply_lengths` sets again from a plan."""
-    per_epoch = probe['images_per_epoch']
-    if not _is_phased(cfg):
-        unit = _length_key(cfg.train_cfg, 'train_cfg')
-        per_unit = _images(cfg, unit, 1, per_epoch, world_size) * \
-            _per_image(probe, match, world_size)
-        return {unit: max(1, round(budget / per_unit))}
-    units, costs = [], []
-    for index, (phase, stages) in enumerate(zip(cfg.train_cfg.phases,
-                                                probe['stages'])):
-        unit = _length_key(phase, f'train_cfg.phases.{index}')
-        units.append((f'phases.{index}.{unit}', phase[unit]))
-        costs.append(_images(cfg, unit, 1, per_epoch, world_size) * sum(
-            _per_image(s, match, world_size) for s in stages))
-    configured = sum(length * cost for (_, length), cost in zip(units,
-                                                                costs))
-    factor = budget / configured
-    lengths = [max(1, round(length * factor)) for _, length in units]
-    spent = sum(n * cost for n, cost in zip(lengths[:-1], costs[:-1]))
-    lengths[-1] = max(1, round((budget - spent) / costs[-1]))
-    return {key: n for (key, _), n in zip(units, lengths)}
+    which :func:`apply_lengths` sets again from a plan. Every length is
+    scaled by one factor and rounded; the last takes up the rounding (a
+    plain config's one length is thus the nearest to the budget)."""
+    units = _unit_costs(cfg, probe, match, world_size)
+    factor = budget / sum(length * cost for _, length, cost in units)
+    lengths = [max(1, round(length * factor)) for _, length, _ in units]
+    spent = sum(n * cost for n, (_, _, cost) in zip(lengths[:-1], units))
+    lengths[-1] = max(1, round((budget - spent) / units[-1][2]))
+    return {key: n for (key, _, _), n in zip(units, lengths)}
 
 
 def _length_key(train_cfg: dict, where: str) -> str:
@@ -206,16 +215,8 @@ def budget_of(summary: dict, match: str) -> float:
 
 
 def expected_cost(cfg: Config, probe: dict, match: str,
-                  world_size: int = 1) -> Optional[float]:
+                  world_size: int = 1) -> float:
     """What ``cfg`` (with its lengths set) should spend by the probe."""
-    per_epoch = probe['images_per_epoch']
-    if not _is_phased(cfg):
-        unit = _length_key(cfg.train_cfg, 'train_cfg')
-        return _images(cfg, unit, cfg.train_cfg[unit], per_epoch,
-                       world_size) * _per_image(probe, match, world_size)
-    total = 0.0
-    for phase, stages in zip(cfg.train_cfg.phases, probe['stages']):
-        unit = _length_key(phase, 'phase')
-        total += _images(cfg, unit, phase[unit], per_epoch, world_size) * \
-            sum(_per_image(s, match, world_size) for s in stages)
-    return total
+    return sum(length * cost
+               for _, length, cost in _unit_costs(cfg, probe, match,
+                                                  world_size))
