@@ -73,6 +73,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help='the seeds to run (default: the benchmark\'s); '
                         'new seeds join a DIR\'s plan, results list all '
                         'finished ones')
+    parser.add_argument('--results-dir',
+                        help='also keep every finished run\'s summary, wall '
+                        'time and config, the plan and the results here '
+                        '(small files to commit); a later call, on any '
+                        'machine, continues from them')
     parser.add_argument('--dry-run', action='store_true',
                         help='check the configs and DIR\'s plan, show what '
                         'would run; train and write nothing')
@@ -89,7 +94,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
     try:
         benchmark = Benchmark(args.config, args.work_dir, args.seeds,
                               args.cfg_options, args.launcher, args.gpus,
-                              args.port)
+                              args.port, args.results_dir)
     except (FileNotFoundError, ValueError) as error:
         raise SystemExit(f'error: {error}')
     return benchmark.dry_run() if args.dry_run else benchmark.run()

@@ -7,10 +7,12 @@
 #       work_dirs/vit_tiny_k4_cifar10/final.pth
 # 8 blocks of width 128 (4 heads, MLP 256) on 4x4 patches (64 tokens + cls),
 # 1.1M parameters; 20 epochs at batch 128 (1 warmup epoch, then cosine):
-# minutes on a small GPU, a few hours on 2 CPU cores.
+# minutes on a small GPU, a few hours on 2 CPU cores. The images are decoded
+# once into memory (cifar10_in_memory.py); to read them from the folders with
+# loader workers instead, use ../_base_/datasets/cifar10_folder.py's loaders.
 _base_ = [
     '../_base_/models/vit_tiny_digits.py',
-    '../_base_/datasets/cifar10_folder.py',
+    '../_base_/datasets/cifar10_in_memory.py',
     '../_base_/schedules/digits_adamw.py', '../_base_/default_runtime.py'
 ]
 # the digits ViT, wider, on 4x4 patches of 32x32 RGB images

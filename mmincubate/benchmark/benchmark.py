@@ -12,8 +12,10 @@ from typing import List, Optional
 from mmengine.config import Config
 
 from mmincubate.utils.checkpoint import dump_json_atomic, write_atomic
-from . import arm_configs, arm_length, plan
+from . import arm_configs, arm_length, plan, results_mirror
 from .plot import plot_cost_accuracy
+from .step_machine import cpu_model
+from .wall_time import record_wall_time
 from .results import (PHASE_TAGS, aggregate, benchmark_rows, load_summary,
                       markdown, paired, paired_markdown)
 
@@ -35,7 +37,8 @@ class Benchmark:
     def __init__(self, config: str, work_dir: Optional[str] = None,
                  seeds: Optional[List[int]] = None,
                  cfg_options: Optional[dict] = None, launcher: str = 'none',
-                 gpus: int = 1, port: int = 29500) -> None:
+                 gpus: int = 1, port: int = 29500,
+                 results_dir: Optional[str] = None) -> None:
         self.config = config
         self.spec = plan.load_benchmark(config)
         if seeds:
@@ -48,6 +51,11 @@ class Benchmark:
         self.launcher, self.gpus, self.port = launcher, gpus, port
         self.world_size = 1 if launcher == 'none' else gpus
         self.plan_path = osp.join(self.work_dir, 'plan.json')
+        self.results_dir = results_dir and osp.abspath(results_dir)
+        if self.results_dir:
+            for run in results_mirror.restore(self.results_dir,
+                                              self.work_dir):
+                print(f'[benchmark] {run}: restored from {results_dir}')
         old = None
         if osp.isfile(self.plan_path):
             with open(self.plan_path) as f:
@@ -58,6 +66,8 @@ class Benchmark:
 
     def _save_plan(self) -> None:
         dump_json_atomic(self.plan, self.plan_path)
+        if self.results_dir:
+            results_mirror.keep_benchmark(self.results_dir, self.work_dir)
 
     def _command(self, config: str, work_dir: str, resume: bool) -> list:
         train = [osp.join(ROOT, 'tools', 'train.py'), config, '--work-dir',
@@ -90,6 +100,7 @@ class Benchmark:
             summary = load_summary(work_dir)
             if summary.get('finished'):
                 print(f'[benchmark] {work_dir}: finished, skipped')
+                self._keep(work_dir)
                 return summary
         config = osp.join(work_dir, 'config.py')
         resume = osp.isfile(config)
@@ -103,13 +114,19 @@ class Benchmark:
         start = time.monotonic()
         proc = subprocess.run(self._command(config, work_dir, resume),
                               env=env)
+        record_wall_time(work_dir, time.monotonic() - start, resume)
         if proc.returncode != 0:
             raise SystemExit(
                 f'error: the run in {work_dir} failed (exit status '
                 f'{proc.returncode}); its log is in that folder. Fix it and '
                 'call run_benchmark.py again to resume.')
         self._done.append(time.monotonic() - start)
+        self._keep(work_dir)
         return load_summary(work_dir)
+
+    def _keep(self, run_dir: str) -> None:
+        if self.results_dir:
+            results_mirror.keep_run(self.results_dir, self.work_dir, run_dir)
 
     # ------------------------------------------------------------------
     def arm_cfg(self, arm: str, seed: int) -> Config:
@@ -209,8 +226,15 @@ class Benchmark:
                 if arm == budget_arm:
                     self.set_budget(summary, seed)
                 final = osp.join(arm_dir, 'final.pth')
-                if not osp.isfile(final):
+                if not osp.isfile(final) and osp.isfile(
+                        osp.join(arm_dir, 'last_checkpoint')):
                     final = self.export_final(arm_dir)
+                if tasks and not osp.isfile(final):
+                    raise SystemExit(
+                        f'error: {arm_dir} has no weights (restored from '
+                        'the kept results, without checkpoints), and the '
+                        'downstream tasks need them: train that run again '
+                        'in a new work_dir.')
                 for task in tasks:
                     number += 1
                     self._progress(f'{task["name"]} from {arm}, seed {seed}',
@@ -228,7 +252,8 @@ class Benchmark:
         columns = [t for t in PHASE_TAGS
                    if any(r[t] is not None for r in rows)]
         columns += [t['name'] for t in self.spec['downstream']]
-        stats = aggregate(rows, ['tflops', 'seconds'] + columns)
+        stats = aggregate(rows, ['tflops', 'seconds', 'wall_seconds'] +
+                          columns)
         title = (f'{osp.basename(self.config)}: {self.spec["metric"]}, '
                  f'equal {self.spec["match"]} '
                  f'(budget: the {self.spec["budget_arm"]} arm)')
@@ -248,7 +273,7 @@ class Benchmark:
             benchmark=self.plan['benchmark'], plan=self.plan, rows=rows,
             aggregate=stats, paired=pairs,
             machine=dict(platform=platform.platform(),
-                         processor=platform.processor(),
+                         processor=cpu_model(),
                          cpus=os.cpu_count(),
                          torch=torch.__version__,
                          torch_threads=torch.get_num_threads(),
@@ -261,6 +286,10 @@ class Benchmark:
         print(table)
         print(f'[benchmark] wrote {self.work_dir}/results.json, results.md, '
               f'{osp.basename(png)}')
+        if self.results_dir:
+            results_mirror.keep_benchmark(self.results_dir, self.work_dir)
+            print(f'[benchmark] kept the runs\' and the benchmark\'s small '
+                  f'files in {self.results_dir}')
         return results
 
 

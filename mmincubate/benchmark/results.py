@@ -4,9 +4,16 @@ import math
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from .wall_time import wall_seconds
+
 #: the per-phase tags in table order (hybrids are averaged; local
 #: learning's ``assembled`` is the model after its local phase)
 PHASE_TAGS = ('meta', 'hybrid', 'assembled', 'final')
+#: Student's t, 0.975 quantile, for 1..30 degrees of freedom
+_T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262,
+         2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101,
+         2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052,
+         2.048, 2.045, 2.042)
 
 
 def load_summary(work_dir: str) -> dict:
@@ -49,10 +56,12 @@ def benchmark_rows(work_dir: str, plan: dict) -> Tuple[list, list, list]:
             unfinished.append(seed)
             continue
         for arm, (summary, *tasks) in found.items():
+            arm_dir = osp.join(work_dir, f'{arm}_seed{seed}')
             total = summary['cost']['total']
             row = dict(arm=arm, seed=seed, tflops=total['flops'] / 1e12,
                        seconds=total['seconds'],
                        gpu_seconds=total['gpu_seconds'],
+                       wall_seconds=wall_seconds(arm_dir),
                        images=total['images'],
                        stages=summary['cost']['stages'])
             for tag in PHASE_TAGS:
@@ -69,16 +78,39 @@ def benchmark_rows(work_dir: str, plan: dict) -> Tuple[list, list, list]:
 def paired(rows: List[dict], baseline: str,
            column: str = 'final') -> Dict[str, dict]:
     """Each arm against ``baseline`` seed by seed: the per-seed
-    differences of ``column`` (arm minus baseline) and their mean and
-    sample standard deviation over the seeds both have."""
+    differences of ``column`` (arm minus baseline), their mean and sample
+    standard deviation over the seeds both have, and the 95% interval of
+    the mean difference (Student's t; ``ci95``, None under 2 seeds)."""
     base = {r['seed']: r.get(column) for r in rows if r['arm'] == baseline}
     result = {}
     for arm in dict.fromkeys(r['arm'] for r in rows if r['arm'] != baseline):
         diffs = {r['seed']: r[column] - base[r['seed']] for r in rows
                  if r['arm'] == arm and r.get(column) is not None
                  and base.get(r['seed']) is not None}
-        result[arm] = dict(differences=diffs, **mean_std(list(diffs.values())))
+        stats = mean_std(list(diffs.values()))
+        result[arm] = dict(differences=diffs, **stats,
+                           ci95=interval95(stats))
     return result
+
+
+def t975(dof: int) -> float:
+    """Student's t 0.975 quantile (a table to 30 degrees of freedom, then
+    two Cornish-Fisher terms around the normal's 1.96)."""
+    if dof < 1:
+        raise ValueError(f'{dof} degrees of freedom: need at least 1.')
+    if dof <= len(_T975):
+        return _T975[dof - 1]
+    z = 1.959964
+    return (z + (z**3 + z) / (4 * dof) +
+            (5 * z**5 + 16 * z**3 + 3 * z) / (96 * dof**2))
+
+
+def interval95(stats: Dict[str, float]) -> Optional[List[float]]:
+    """The 95% interval of a mean from ``mean_std``'s figures."""
+    if stats['n'] < 2:
+        return None
+    half = t975(stats['n'] - 1) * stats['std'] / math.sqrt(stats['n'])
+    return [stats['mean'] - half, stats['mean'] + half]
 
 
 def chained(work_dirs: Sequence[str]) -> dict:
@@ -176,7 +208,8 @@ def paired_markdown(pairs: Dict[str, dict], baseline: str,
                     column: str = 'final') -> str:
     """The paired comparison as a table: per seed, then mean ± std."""
     seeds = sorted({s for p in pairs.values() for s in p['differences']})
-    header = ['arm'] + [f'seed {s}' for s in seeds] + ['mean ± std']
+    header = ['arm'] + [f'seed {s}' for s in seeds] + ['mean ± std',
+                                                         '95% interval']
     lines = [f'Paired with {baseline} ({column} metric, arm minus '
              f'{baseline}, per seed):', '', '| ' + ' | '.join(header) + ' |',
              '|' + '---|' * len(header)]
@@ -185,6 +218,9 @@ def paired_markdown(pairs: Dict[str, dict], baseline: str,
                          pair['differences'].get(s) is not None else '-'
                          for s in seeds]
         cells.append(_mean_std(pair, 2) + f' (n={pair["n"]})')
+        low_high = pair.get('ci95')
+        cells.append(f'{low_high[0]:+.2f} to {low_high[1]:+.2f}'
+                     if low_high else '-')
         lines.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines) + '\n'
 
@@ -193,18 +229,22 @@ def markdown(rows: List[dict], summary_rows: Dict[str, dict],
              columns: Sequence[str], title: str) -> str:
     """One row per arm and seed (cost, its share of the budget, the
     metric after every phase and downstream), then mean ± std per arm."""
-    header = ['arm', 'seed', 'TFLOPs', 'of budget', 'train s'] + list(columns)
+    header = ['arm', 'seed', 'TFLOPs', 'of budget', 'train s',
+              'wall s'] + list(columns)
     lines = [f'### {title}', '', '| ' + ' | '.join(header) + ' |',
              '|' + '---|' * len(header)]
     for r in rows:
         cells = [r['arm'], str(r['seed']), _fmt(r['tflops'], 3),
-                 _fmt(r.get('cost_ratio'), 3), _fmt(r['seconds'], 0)]
+                 _fmt(r.get('cost_ratio'), 3), _fmt(r['seconds'], 0),
+                 _fmt(r.get('wall_seconds'), 0)]
         cells += [_fmt(r.get(c)) for c in columns]
         lines.append('| ' + ' | '.join(cells) + ' |')
     for arm, stats in summary_rows.items():
         cells = [f'**{arm}**', f'mean ± std (n={stats["tflops"]["n"]})',
                  _mean_std(stats['tflops'], 3), '',
-                 _mean_std(stats['seconds'], 0)]
+                 _mean_std(stats['seconds'], 0),
+                 _mean_std(stats['wall_seconds'], 0)
+                 if 'wall_seconds' in stats else '-']
         cells += [_mean_std(stats[c], 2) for c in columns]
         lines.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines) + '\n'

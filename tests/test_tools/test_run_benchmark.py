@@ -246,3 +246,56 @@ def test_plot_tool_joins_runs_that_continue_each_other(digits, tmp_path):
         assert f.read(8) == b'\x89PNG\r\n\x1a\n'
     with pytest.raises(SystemExit):
         plot_cost_accuracy.main([first, '--labels', 'a', 'b', '--out', out])
+
+
+def test_wall_time_is_recorded_per_run(digits):
+    _, work_dir, results, _ = digits
+    for row in results['rows']:
+        with open(osp.join(work_dir, f'{row["arm"]}_seed0',
+                           'wall_time.json')) as f:
+            attempts = json.load(f)['attempts']
+        # later attempts: the resume test's
+        assert not attempts[0]['resumed']
+        assert all(a['resumed'] for a in attempts[1:])
+        assert attempts[0]['processor']
+        # the process also started up, validated and saved: more than
+        # its training time
+        assert row['wall_seconds'] == attempts[0]['seconds']
+        assert row['wall_seconds'] > row['seconds'] > 0
+
+
+def test_kept_results_continue_in_a_new_work_dir(digits, tmp_path):
+    """--results-dir keeps the small files of every run; a call on another
+    work_dir (another machine) restores them and trains nothing."""
+    config, work_dir, results, _ = digits
+    kept = tmp_path / 'kept'
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        run_benchmark.main([config, '--work-dir', work_dir,
+                            '--results-dir', str(kept)])
+    assert sorted(os.listdir(kept)) == ['cost_accuracy.png', 'plan.json',
+                                        'results.json', 'results.md', 'runs']
+    for arm in ('incubation', 'e2e'):
+        assert sorted(os.listdir(kept / 'runs' / f'{arm}_seed0')) == [
+            'config.py', 'summary.json', 'wall_time.json']
+    fresh = tmp_path / 'elsewhere'
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        again = run_benchmark.main([config, '--work-dir', str(fresh),
+                                    '--results-dir', str(kept)])
+    text = out.getvalue()
+    assert text.count('restored from') == 2
+    assert '[benchmark] training' not in text
+    assert text.count('finished, skipped') == 2
+    from mmincubate.benchmark.wall_time import wall_seconds
+
+    def without_wall(rows):  # the resume test may have added an attempt
+        return [{k: v for k, v in r.items() if k != 'wall_seconds'}
+                for r in json.loads(json.dumps(rows))]
+
+    assert without_wall(again['rows']) == without_wall(results['rows'])
+    for row in again['rows']:
+        assert row['wall_seconds'] == wall_seconds(
+            osp.join(work_dir, f'{row["arm"]}_seed0'))
+    assert again['plan']['budget'] == results['plan']['budget']
+    assert not list(fresh.rglob('*.pth'))
