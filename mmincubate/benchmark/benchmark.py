@@ -15,7 +15,7 @@ from mmincubate.utils.checkpoint import dump_json_atomic, write_atomic
 from . import arm_configs, arm_length, plan, results_mirror
 from .plot import plot_cost_accuracy
 from .step_machine import cpu_model
-from .wall_time import record_wall_time
+from .wall_time import recorded_wall_time
 from .results import (PHASE_TAGS, aggregate, benchmark_rows, load_summary,
                       markdown, paired, paired_markdown)
 
@@ -112,9 +112,9 @@ class Benchmark:
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(
             [ROOT] + [p for p in [os.environ.get('PYTHONPATH')] if p]))
         start = time.monotonic()
-        proc = subprocess.run(self._command(config, work_dir, resume),
-                              env=env)
-        record_wall_time(work_dir, time.monotonic() - start, resume)
+        with recorded_wall_time(work_dir, resume):
+            proc = subprocess.run(self._command(config, work_dir, resume),
+                                  env=env)
         if proc.returncode != 0:
             raise SystemExit(
                 f'error: the run in {work_dir} failed (exit status '

@@ -49,3 +49,21 @@ def worker_env(on_cuda: bool, quiet_warning: str) -> Dict[str, str]:
     if not on_cuda:
         env.setdefault('KINETO_LOG_LEVEL', KINETO_QUIET)
     return env
+
+
+def matmul_tflops(device: str = 'cpu', size: int = 1024,
+                  repeats: int = 20) -> float:
+    """The fp32 matrix product's measured TFLOP/s (square, ``size``, the
+    process's threads; the best of ``repeats``): the CPU's practical peak,
+    against which a training step's FLOP rate reads the same on any CPU."""
+    import time
+    a = torch.randn(size, size, device=device)
+    b = torch.randn(size, size, device=device)
+    best = float('inf')
+    for _ in range(repeats + 3):
+        start = time.perf_counter()
+        a @ b
+        if device.startswith('cuda'):
+            torch.cuda.synchronize()
+        best = min(best, time.perf_counter() - start)
+    return 2 * size**3 / best / 1e12

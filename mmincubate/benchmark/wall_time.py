@@ -2,10 +2,13 @@
 process that trained it (startup, training, validation, checkpoints,
 exports), with its processor, since a resumed run may continue on another
 machine."""
+import contextlib
 import json
+import os
 import os.path as osp
+import resource
 import time
-from typing import Optional
+from typing import Iterator, Optional
 
 from mmincubate.utils.checkpoint import dump_json_atomic
 from .step_machine import cpu_model
@@ -13,11 +16,15 @@ from .step_machine import cpu_model
 WALL_TIME_FILE = 'wall_time.json'
 
 
-def record_wall_time(work_dir: str, seconds: float, resumed: bool) -> None:
-    """Append one process's wall time to the run's record.
+def record_wall_time(work_dir: str, seconds: float, resumed: bool,
+                     cpu_seconds: Optional[float] = None) -> None:
+    """Append one process's wall time to the run's record, with the CPU
+    time it used (user + system, all its threads and children): against
+    the cores it had, that tells whether other work shared the machine.
 
     Example:
-        >>> record_wall_time('work_dirs/b/e2e_seed0', 812.4, resumed=False)
+        >>> record_wall_time('work_dirs/b/e2e_seed0', 812.4, resumed=False,
+        ...                  cpu_seconds=1598.0)
     """
     path = osp.join(work_dir, WALL_TIME_FILE)
     record = dict(attempts=[])
@@ -26,8 +33,33 @@ def record_wall_time(work_dir: str, seconds: float, resumed: bool) -> None:
             record = json.load(f)
     record['attempts'].append(dict(
         seconds=seconds, resumed=resumed, processor=cpu_model(),
+        cpu_seconds=cpu_seconds, cpus=os.cpu_count(),
+        load_average=os.getloadavg()[0] if hasattr(os, 'getloadavg')
+        else None,
         ended=time.strftime('%Y-%m-%d %H:%M:%S %Z')))
     dump_json_atomic(record, path)
+
+
+def children_cpu_seconds() -> float:
+    """User and system time of this process's finished children so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+@contextlib.contextmanager
+def recorded_wall_time(work_dir: str, resumed: bool) -> Iterator[None]:
+    """Record the wall and CPU time of the child process run inside.
+
+    Example:
+        >>> with recorded_wall_time(run_dir, resumed=False):
+        ...     subprocess.run(command)
+    """
+    start, cpu = time.monotonic(), children_cpu_seconds()
+    try:
+        yield
+    finally:
+        record_wall_time(work_dir, time.monotonic() - start, resumed,
+                         children_cpu_seconds() - cpu)
 
 
 def wall_seconds(work_dir: str) -> Optional[float]:

@@ -258,6 +258,9 @@ def test_wall_time_is_recorded_per_run(digits):
         assert not attempts[0]['resumed']
         assert all(a['resumed'] for a in attempts[1:])
         assert attempts[0]['processor']
+        # the run's own CPU time: some, and no more than its cores allow
+        first = attempts[0]
+        assert 0 < first['cpu_seconds'] <= first['seconds'] * first['cpus']
         # the process also started up, validated and saved: more than
         # its training time
         assert row['wall_seconds'] == attempts[0]['seconds']

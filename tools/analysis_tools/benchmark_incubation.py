@@ -336,6 +336,17 @@ def _peak_tflops(args) -> float:
     return 0.0
 
 
+def _against_matmul(rows: dict) -> None:
+    """On a CPU: every mode's FLOP rate against the measured fp32 matrix
+    product, the practical peak, which differs between CPU models."""
+    from mmincubate.benchmark.step_machine import matmul_tflops
+    peak = matmul_tflops('cpu')
+    shares = ', '.join(f'{mode} {r["tflops_per_s"] / peak:.0%}'
+                       for mode, r in rows.items())
+    print(f'fp32 matrix product (1024x1024): {peak * 1e3:.0f} GFLOP/s '
+          f'measured; the steps\' FLOP rates are {shares} of it')
+
+
 def _data_name(args) -> str:
     if args.data is None:
         return 'synthetic tensors'
@@ -374,6 +385,8 @@ def main(argv: List[str] = None) -> None:
     if args.profile_ops:
         print(op_table(derived, list(results)))
     print(summary(derived, args.data is not None, k))
+    if not args.device.startswith('cuda'):
+        _against_matmul(derived['rows'])
     if args.data is not None:
         derived['run'].update(_data_cost(args, cfg, k))
     transfer = []
