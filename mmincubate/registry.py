@@ -37,6 +37,8 @@ from mmpretrain.registry import \
     WEIGHT_INITIALIZERS as MMPRETRAIN_WEIGHT_INITIALIZERS
 from mmengine.registry import Registry
 
+from mmincubate.mmengine_compat import list_at_root
+
 __all__ = [
     'RUNNERS', 'RUNNER_CONSTRUCTORS', 'LOOPS', 'HOOKS', 'LOG_PROCESSORS',
     'OPTIMIZERS', 'OPTIM_WRAPPERS', 'OPTIM_WRAPPER_CONSTRUCTORS',
@@ -53,8 +55,7 @@ def _child(name: str, parent: Registry, location: str) -> Registry:
     # mmengine resolves a scoped type ('mmincubate.PlainViT' in an mmdet or
     # mmseg config) only among the root's direct children; mmincubate's nodes
     # sit under mmpretrain's, so they are also listed at the root.
-    root = parent._get_root_registry()
-    root._children.setdefault('mmincubate', node)
+    list_at_root(parent, node)
     return node
 
 
@@ -103,8 +104,9 @@ INCUBATION_ADAPTERS = Registry('incubation adapter', scope='mmincubate',
 METRICS = _child('metric', MMPRETRAIN_METRICS, 'mmincubate.evaluation')
 EVALUATORS = _child('evaluator', MMPRETRAIN_EVALUATORS, 'mmincubate.evaluation')
 
-# visualization
+# visualization: mmincubate adds none; building one in mmincubate's scope
+# imports mmpretrain's (UniversalVisualizer, mmengine's backends)
 VISUALIZERS = _child('visualizer', MMPRETRAIN_VISUALIZERS,
-                     'mmincubate.visualization')
+                     'mmpretrain.visualization')
 VISBACKENDS = _child('vis_backend', MMPRETRAIN_VISBACKENDS,
-                     'mmincubate.visualization')
+                     'mmpretrain.visualization')

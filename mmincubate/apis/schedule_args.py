@@ -6,10 +6,8 @@ from typing import List, Optional
 from mmengine.config import Config
 
 from mmincubate.engine.loops import schedule
-from mmincubate.engine.loops.phase_selection import (parse_module_list,
-                                                     parse_name_list,
-                                                     select_phases)
 from mmincubate.models.algorithms.phased_algorithm import algorithm_class
+from .phase_selection import parse_module_list, parse_name_list, select_phases
 from .train_checks import check_model_split, is_incubation, resume_source
 
 

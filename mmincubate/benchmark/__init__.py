@@ -1,5 +1,5 @@
-"""Incubation against end-to-end training at equal cost: plans, results,
-plots (driven by ``tools/run_benchmark.py``); and the step cost of every
-training mode: ``step_modes``, ``step_measure``, ``step_report``,
-``step_machine`` (driven by
-``tools/analysis_tools/benchmark_incubation.py``)."""
+"""Incubation against end-to-end training, or any arms, at equal cost:
+plans, arm lengths, results, plots (driven by ``tools/run_benchmark.py``),
+and whole runs timed against each other (``run_speed``, driven by
+``tools/analysis_tools/benchmark_run.py``). The step cost of each training
+mode is :mod:`mmincubate.step_cost`."""

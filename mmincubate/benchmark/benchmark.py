@@ -14,7 +14,7 @@ from mmengine.config import Config
 from mmincubate.utils.checkpoint import dump_json_atomic, write_atomic
 from . import arm_configs, arm_length, plan, results_mirror
 from .plot import plot_cost_accuracy
-from .step_machine import cpu_model
+from mmincubate.utils.machine import cpu_model
 from .wall_time import recorded_wall_time
 from .results import (PHASE_TAGS, aggregate, benchmark_rows, load_summary,
                       markdown, paired, paired_markdown)

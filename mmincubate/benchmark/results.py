@@ -4,6 +4,8 @@ import math
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from mmincubate.engine.hooks.cost_accounting_hook import COST_KEYS
+from mmincubate.engine.loops.stage_ends import tagged
 from .wall_time import wall_seconds
 
 #: the per-phase tags in table order (hybrids are averaged; local
@@ -135,7 +137,7 @@ def chained(work_dirs: Sequence[str]) -> dict:
         for key in offset:
             offset[key] += cost['total'][key]
         metrics.update({k: v for k, v in summary.items()
-                        if k not in ('cost', 'evaluations', 'finished')})
+                        if k not in COST_KEYS})
         finished = finished and bool(summary.get('finished'))
     return dict(metrics, cost=dict(stages=stages, total=offset),
                 evaluations=evaluations, finished=finished)
@@ -152,7 +154,7 @@ def phase_value(summary: dict, tag: str, metric: str) -> Optional[float]:
     values = summary.get(tag)
     if not isinstance(values, dict):
         return None
-    key = metric if tag == 'final' else f'{tag}/{metric}'
+    key = tagged(tag, metric)
     return values.get(key)
 
 

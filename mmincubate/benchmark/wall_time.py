@@ -11,7 +11,7 @@ import time
 from typing import Iterator, Optional
 
 from mmincubate.utils.checkpoint import dump_json_atomic
-from .step_machine import cpu_model
+from mmincubate.utils.machine import cpu_model
 
 WALL_TIME_FILE = 'wall_time.json'
 

@@ -2,7 +2,8 @@ import pytest
 import torch
 from mmengine.logging import MessageHub
 
-from mmincubate.engine.loops.per_module_grad_clip import PerModuleGradClip
+from mmincubate.engine.optimizers.per_module_grad_clip import \
+    PerModuleGradClip
 
 
 def test_each_module_clipped_alone_and_logged():

@@ -4,10 +4,9 @@ import argparse
 
 import pytest
 
-from mmincubate.engine.loops.phase_selection import (num_modules_of,
-                                                     parse_module_list,
-                                                     parse_name_list,
-                                                     select_phases)
+from mmincubate.apis.phase_selection import (num_modules_of,
+                                             parse_module_list,
+                                             parse_name_list, select_phases)
 from mmincubate.models.algorithms.phase_sources import check_phase_sources
 from mmincubate.utils.cfg_options import LiteralDictAction, parse_literal
 

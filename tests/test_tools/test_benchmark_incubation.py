@@ -10,16 +10,15 @@ import pytest
 import torch
 from mmengine.dataset import pseudo_collate
 
-from mmincubate.benchmark.step_measure import (attention_kernels,
-                                               data_seconds_per_batch,
-                                               measure_mode, op_category,
-                                               op_seconds, synthetic_batches)
-from mmincubate.benchmark.step_machine import (KINETO_QUIET, cpu_model,
-                                               worker_env)
-from mmincubate.benchmark.step_modes import (all_modes, build_step,
-                                             expand_modes, prepare_mode)
-from mmincubate.benchmark.step_report import (derive, op_table, summary,
-                                              table)
+from mmincubate.step_cost.machine import KINETO_QUIET, worker_env
+from mmincubate.step_cost.measure import (attention_kernels,
+                                          data_seconds_per_batch,
+                                          measure_mode, op_category,
+                                          op_seconds, synthetic_batches)
+from mmincubate.step_cost.modes import (all_modes, build_step, expand_modes,
+                                        prepare_mode)
+from mmincubate.step_cost.report import derive, op_table, summary, table
+from mmincubate.utils.machine import cpu_model
 from mmincubate.models import DeepIncubation
 from tests.helpers import ROOT, tiny_target
 
@@ -173,7 +172,7 @@ def test_peak_rss_keeps_a_freed_allocation():
     the kernel reclaims meanwhile)."""
     script = (
         'import torch\n'
-        'from mmincubate.benchmark.step_measure import _current_rss, '
+        'from mmincubate.step_cost.measure import _current_rss, '
         '_peak_rss\n'
         'before, high = _current_rss(), _peak_rss()\n'
         'size = high - before + 256 * 2**20\n'
@@ -195,7 +194,7 @@ def test_data_seconds_per_batch_restarts_epochs(monkeypatch):
     from mmengine.config import Config
     from mmengine.runner import Runner
 
-    from mmincubate.benchmark import step_measure
+    from mmincubate.step_cost import measure as step_measure
     cfg = Config.fromfile(
         osp.join(ROOT, 'configs/incubate/vit_tiny_k4_digits.py'))
     loader = dict(cfg.train_dataloader, batch_size=512)
@@ -228,7 +227,7 @@ def test_worker_env(monkeypatch):
 def test_cpu_model_reads_the_processor_name(monkeypatch, tmp_path):
     """The name from /proc/cpuinfo's first ``model name`` line; where the
     file cannot be read, the platform's name, else 'unknown model'."""
-    from mmincubate.benchmark import step_machine
+    from mmincubate.utils import machine
     cpuinfo = tmp_path / 'cpuinfo'
     cpuinfo.write_text('processor\t: 0\nvendor_id\t: X\n'
                        'model name\t: Test CPU 9000 @ 1.00GHz\n'
@@ -240,12 +239,12 @@ def test_cpu_model_reads_the_processor_name(monkeypatch, tmp_path):
             return real_open(cpuinfo, *args, **kwargs)
         return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(step_machine, 'open', fake_open, raising=False)
+    monkeypatch.setattr(machine, 'open', fake_open, raising=False)
     assert cpu_model() == 'Test CPU 9000 @ 1.00GHz'
     cpuinfo.unlink()  # unreadable: the platform's word, else a placeholder
-    monkeypatch.setattr(step_machine.platform, 'processor', lambda: 'x86_64')
+    monkeypatch.setattr(machine.platform, 'processor', lambda: 'x86_64')
     assert cpu_model() == 'x86_64'
-    monkeypatch.setattr(step_machine.platform, 'processor', lambda: '')
+    monkeypatch.setattr(machine.platform, 'processor', lambda: '')
     assert cpu_model() == 'unknown model'
 
 

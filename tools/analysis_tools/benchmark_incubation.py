@@ -8,7 +8,7 @@ or GPU, with synthetic tensors or the real data pipeline.
         [--with-cp] [--compile] [--clip-grad 1.0] [--profile-ops] \
         [--json OUT.json] [--transfer]
 
-Modes (``mmincubate.benchmark.step_modes``): ``plain`` (a plain PyTorch
+Modes (``mmincubate.step_cost.modes``): ``plain`` (a plain PyTorch
 loop over the target), ``e2e``, ``meta``, ``module0`` .. ``module{K-1}``
 (one module alone), ``all`` (all K modules in one step) and ``upstream0``
 .. (one module, the meta blocks behind it also computing weight gradients);
@@ -37,17 +37,14 @@ with its transforms and workers, the batch size set to ``--batch``.
 ``--transfer`` (GPU) adds PlainViT + SimpleFeaturePyramid at 1024x1024.
 """
 import argparse
-import copy
 import json
 import os
 import os.path as osp
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import warnings
-from typing import Callable, Dict, List
+from typing import Dict, List
 
 import torch
 
@@ -58,177 +55,17 @@ if ROOT not in sys.path:
 # mmengine's import of pkg_resources warns in every process
 PKG_RESOURCES_WARNING = 'pkg_resources is deprecated'
 warnings.filterwarnings('ignore', PKG_RESOURCES_WARNING, UserWarning)
-DEFAULT_CONFIG = 'configs/incubate/vit_b_k4.py'
+from mmincubate.step_cost.worker import (  # noqa: E402 (after the filter)
+    DEFAULT_CONFIG, data_cost, model_cfg, run_worker)
+
 # sustained bf16 matrix throughput of an H100 / H200 (TFLOP/s)
 HOPPER_PEAK_TFLOPS = 790.0
-
-
-def _timed(step: Callable[[], None], iters: int, warmup: int) -> Dict:
-    for _ in range(warmup):
-        step()
-    torch.cuda.synchronize()
-    torch.cuda.reset_peak_memory_stats()
-    times: List[float] = []
-    for _ in range(iters):
-        start = time.perf_counter()
-        step()
-        torch.cuda.synchronize()
-        times.append(time.perf_counter() - start)
-    return dict(sec_per_iter=statistics.median(times),
-                peak_mem_gib=torch.cuda.max_memory_allocated() / 2**30)
-
-
-def bench_transfer(arch: str, batch: int, iters: int,
-                   warmup: int) -> List[Dict]:
-    from mmengine.config import Config
-    from mmengine.registry import init_default_scope
-
-    from mmincubate.models import PlainViT, SimpleFeaturePyramid
-    init_default_scope('mmincubate')
-    # the Mask R-CNN configs' backbone settings (read from the incubation
-    # config, which needs no mmdet): arch, patch, qkv bias, LayerNorm eps
-    target = Config.fromfile(
-        osp.join(ROOT, f'configs/incubate/vit_{arch}_k4.py')).model.target
-    results = []
-    for with_cp in (False, True):
-        backbone = PlainViT(
-            arch=target.backbone.arch,
-            patch_size=target.backbone.patch_size,
-            qkv_bias=target.backbone.qkv_bias,
-            norm_cfg=target.backbone.norm_cfg,
-            img_size=1024,
-            out_indices=[-1],
-            drop_path_rate=0.1,
-            with_cp=with_cp).cuda()
-        backbone.train()
-        neck = SimpleFeaturePyramid(
-            in_channels=backbone.embed_dims, out_channels=256,
-            num_outs=5).cuda().train()
-        x = torch.randn(batch, 3, 1024, 1024, device='cuda')
-
-        def step() -> None:
-            with torch.autocast('cuda', dtype=torch.bfloat16):
-                outs = neck(backbone(x))
-            sum(o.float().mean() for o in outs).backward()
-
-        try:
-            row = _timed(step, iters, warmup)
-        except torch.OutOfMemoryError:
-            row = dict(sec_per_iter=float('nan'), peak_mem_gib=float('nan'),
-                       note='out of memory')
-        row.update(arch=f'ViT-{arch.upper()}', batch=batch,
-                   run=f'PlainViT+SFP 1024 fwd+bwd{" with_cp" if with_cp else ""}')
-        results.append(row)
-        print(f"ViT-{arch.upper()} {row['run']:36s} batch {batch}  "
-              f"{row['sec_per_iter'] * 1e3:8.1f} ms/iter  "
-              f"peak {row['peak_mem_gib']:6.1f} GiB", flush=True)
-        del backbone, neck, x
-        torch.cuda.empty_cache()
-    return results
-
-
-def _model_cfg(args):
-    from mmengine.config import Config
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    model = cfg.model
-    if model.get('type') != 'DeepIncubation':
-        raise ValueError(
-            f'{args.config} is not a Deep Incubation config (model.type '
-            f'{model.get("type")!r}); pass one such as {DEFAULT_CONFIG}.')
-    if not args.batch_augments:
-        model.target.train_cfg = None
-        model.target.head.loss = dict(type='CrossEntropyLoss')
-    if args.with_cp:
-        model.with_cp = True
-    return cfg
-
-
-def _loader_cfg(args, cfg) -> dict:
-    """``--data``'s train_dataloader with ``--batch`` images per batch."""
-    from mmengine.config import Config
-    data_cfg = cfg if args.data == 'SAME' else Config.fromfile(args.data)
-    if args.data_options:
-        data_cfg.merge_from_dict(args.data_options)
-    loader_cfg = copy.deepcopy(data_cfg.train_dataloader)
-    loader_cfg['batch_size'] = args.batch
-    return loader_cfg
-
-
-def _data_cost(args, cfg, num_modules: int) -> dict:
-    """The data pipeline's CPU seconds per batch, and what they add up to
-    per step of all K modules: once in one job, K times in K jobs."""
-    from mmengine.registry import init_default_scope
-
-    from mmincubate.benchmark.step_measure import data_seconds_per_batch
-    init_default_scope(cfg.get('default_scope', 'mmincubate'))
-    seconds = data_seconds_per_batch(_loader_cfg(args, cfg))
-    print(f'data pipeline: {seconds * 1e3:.1f} CPU ms per batch of '
-          f'{args.batch} (in the main process, no workers): one job of all '
-          f'{num_modules} modules pays it once per step, {num_modules} '
-          f'single-module jobs {num_modules} times; the workers hide it '
-          'only where spare cores run them')
-    return dict(data_sec_per_batch=seconds)
-
-
-def _batches(args, cfg, model):
-    """The data of every step: the real dataloader or one fixed batch."""
-    from mmengine.registry import FUNCTIONS
-    from mmengine.runner import Runner
-
-    from mmincubate.benchmark.step_measure import (loader_batches,
-                                                   synthetic_batches)
-    if args.data is not None:
-        return loader_batches(Runner.build_dataloader(
-            _loader_cfg(args, cfg), seed=0))
-    collate_cfg = dict(cfg.get('train_dataloader', {}).get(
-        'collate_fn', dict(type='pseudo_collate')))
-    collate = FUNCTIONS.get(collate_cfg.pop('type'))
-    backbone = cfg.model.target.backbone
-    size = backbone.get('img_size', 224)
-    size = size[0] if isinstance(size, (list, tuple)) else size
-    return synthetic_batches(args.batch, model.target.head.num_classes, size,
-                             lambda samples: collate(samples, **collate_cfg),
-                             channels=backbone.get('in_channels', 3))
-
-
-def run_worker(args) -> dict:
-    """Measure ``args.worker_mode`` in this process."""
-    from mmengine.logging import MMLogger
-    from mmengine.registry import init_default_scope
-
-    from mmincubate.benchmark.step_measure import measure_mode
-    from mmincubate.benchmark.step_modes import expand_modes
-    from mmincubate.registry import MODELS
-    MMLogger.get_instance('mmengine', log_level='WARNING')
-    torch.manual_seed(0)
-    cfg = _model_cfg(args)
-    init_default_scope(cfg.get('default_scope', 'mmincubate'))
-    model = MODELS.build(cfg.model)
-    model.init_weights()
-    model.to(args.device)
-    if args.compile:
-        model.compile_blocks()
-    batches = _batches(args, cfg, model)
-    optimizer_cfg = dict(lr=1e-4, weight_decay=0.05)
-    if args.optimizer_impl != 'default':
-        optimizer_cfg[args.optimizer_impl] = True
-    measured = expand_modes(args.modes, model.num_modules)
-    result = measure_mode(model, args.worker_mode, batches, args.iters,
-                          args.warmup, drop_path_rate=args.drop_path,
-                          optimizer_cfg=optimizer_cfg, amp=args.amp,
-                          clip_grad=args.clip_grad,
-                          reference='e2e' if 'e2e' in measured else None,
-                          profile_ops=args.profile_ops)
-    result['num_modules'] = model.num_modules
-    return result
 
 
 def run_modes(args, argv: List[str], k: int) -> Dict[str, dict]:
     """Every mode of a K-module model in its own process (its own peak
     memory), the modes in turn ``--repeats`` times."""
-    from mmincubate.benchmark.step_modes import expand_modes
+    from mmincubate.step_cost.modes import expand_modes
     modes = expand_modes(args.modes, k)
     rounds: Dict[str, List[dict]] = {mode: [] for mode in modes}
     with tempfile.TemporaryDirectory() as tmp:
@@ -252,7 +89,7 @@ def run_modes(args, argv: List[str], k: int) -> Dict[str, dict]:
 
 def _run_worker_process(argv: List[str], mode: str, out: str,
                         on_cuda: bool) -> dict:
-    from mmincubate.benchmark.step_machine import worker_env
+    from mmincubate.step_cost.machine import worker_env
     command = [sys.executable, osp.abspath(__file__), *argv,
                '--worker-mode', mode, '--worker-out', out]
     env = worker_env(on_cuda, f'ignore:{PKG_RESOURCES_WARNING}:UserWarning')
@@ -339,7 +176,7 @@ def _peak_tflops(args) -> float:
 def _against_matmul(rows: dict) -> None:
     """On a CPU: every mode's FLOP rate against the measured fp32 matrix
     product, the practical peak, which differs between CPU models."""
-    from mmincubate.benchmark.step_machine import matmul_tflops
+    from mmincubate.utils.machine import matmul_tflops
     peak = matmul_tflops('cpu')
     shares = ', '.join(f'{mode} {r["tflops_per_s"] / peak:.0%}'
                        for mode, r in rows.items())
@@ -364,11 +201,10 @@ def main(argv: List[str] = None) -> None:
         return
     if args.transfer and not args.device.startswith('cuda'):
         raise SystemExit('--transfer needs a CUDA GPU.')
-    from mmincubate.benchmark.step_machine import (allocator_settings,
-                                                   device_name)
-    from mmincubate.benchmark.step_report import (derive, op_table,
-                                                  summary, table)
-    from mmincubate.engine.loops.phase_selection import num_modules_of
+    from mmincubate.step_cost.machine import allocator_settings
+    from mmincubate.utils.machine import device_name
+    from mmincubate.step_cost.report import derive, op_table, summary, table
+    from mmincubate.apis.phase_selection import num_modules_of
     print(f'{device_name(args.device)}, torch {torch.__version__}; '
           f'{args.config}, batch {args.batch}, {args.iters} steps after '
           f'{args.warmup} warm-up, '
@@ -377,7 +213,7 @@ def main(argv: List[str] = None) -> None:
           f'{", with_cp" if args.with_cp else ""}'
           f'{", compiled" if args.compile else ""}'
           f'{allocator_settings()}', flush=True)
-    cfg = _model_cfg(args)
+    cfg = model_cfg(args)
     k = num_modules_of(cfg.model)
     results = run_modes(args, argv, k)
     derived = derive(results, args.batch, k, _peak_tflops(args) or None)
@@ -388,9 +224,10 @@ def main(argv: List[str] = None) -> None:
     if not args.device.startswith('cuda'):
         _against_matmul(derived['rows'])
     if args.data is not None:
-        derived['run'].update(_data_cost(args, cfg, k))
+        derived['run'].update(data_cost(args, cfg, k))
     transfer = []
     if args.transfer:
+        from mmincubate.step_cost.transfer import bench_transfer
         for arch in args.transfer_arch:
             transfer += bench_transfer(arch, args.transfer_batch, args.iters,
                                        args.warmup)

@@ -12,7 +12,7 @@ import tempfile
 from typing import List, Optional
 
 from mmincubate.benchmark.run_speed import compare_runs, speed_markdown
-from mmincubate.benchmark.step_machine import device_name
+from mmincubate.utils.machine import device_name
 from mmincubate.utils.checkpoint import dump_json_atomic
 
 

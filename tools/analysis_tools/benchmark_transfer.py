@@ -13,15 +13,13 @@ e.g. with --cfg-options shrinking the model and --size).
 """
 import argparse
 import os.path as osp
-import sys
 from typing import List, Tuple
 
 import numpy as np
 import torch
 from mmengine.config import Config, DictAction
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from benchmark_incubation import _timed  # noqa: E402
+from mmincubate.step_cost.transfer import timed_cuda
 
 
 def _det_batch(batch: int, size: Tuple[int, int], num_classes: int,
@@ -115,7 +113,7 @@ def bench(config: str, batches: List[int], iters: int, warmup: int,
 
         if cuda:
             try:
-                row = _timed(step, iters, warmup)
+                row = timed_cuda(step, iters, warmup)
             except torch.OutOfMemoryError:
                 row = dict(sec_per_iter=float('nan'),
                            peak_mem_gib=float('nan'))

@@ -4,6 +4,7 @@ from typing import List, Optional
 from mmengine.dist import get_world_size
 from mmengine.hooks import CheckpointHook, Hook
 
+from mmincubate.mmengine_compat import checkpoint_hook_saves
 from mmincubate.registry import HOOKS
 from mmincubate.utils.rng import (RngState, apply_rng, capture_rng,
                                   gather_rng_states, restore_rng,
@@ -136,18 +137,3 @@ class RandomStateHook(Hook):
     def before_train_epoch(self, runner) -> None:
         apply_rng(self._pending)
         self._pending = None
-
-
-def checkpoint_hook_saves(hook: CheckpointHook, runner, event: str) -> bool:
-    """Whether ``hook`` writes a checkpoint after this ``event``
-    (``'iter'``, ``'epoch'``, or ``'val'``: it may save the best one); the
-    conditions of mmengine 0.10.7's CheckpointHook."""
-    if event == 'iter':
-        return not hook.by_epoch and (
-            hook.every_n_train_iters(runner, hook.interval, hook.save_begin)
-            or (hook.save_last and hook.is_last_train_iter(runner)))
-    if event == 'epoch':
-        return hook.by_epoch and (
-            hook.every_n_epochs(runner, hook.interval, hook.save_begin)
-            or (hook.save_last and hook.is_last_train_epoch(runner)))
-    return bool(hook.save_best)

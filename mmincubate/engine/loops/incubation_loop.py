@@ -1,6 +1,5 @@
 """A module-wise training schedule (Deep Incubation, local learning) as one
 mmengine training loop."""
-import copy
 from typing import Dict, List, Optional, Sequence, Union
 
 import torch
@@ -9,18 +8,19 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import BaseLoop, set_random_seed
 
 from mmincubate.engine.hooks.incubation_hook import IncubationHook
-from mmincubate.engine.hooks.random_state_hook import saved_random_states
+from mmincubate.mmengine_compat import randomness_cfg
 from mmincubate.registry import LOOPS
-from mmincubate.utils.rng import (RngState, apply_rng, derived_seed,
-                                  rng_state_for_rank)
+from mmincubate.utils.rng import RngState, derived_seed
 from . import schedule
 from .schedule import Stage
 from .stage_ends import StageEnds
-from .stage_optim import build_stage_optimization, forget_module_scalars
+from .stage_optim import build_stage_optimization
+from .stage_resume import StageResume
+from .stage_scalars import forget_module_scalars
 
 
 @LOOPS.register_module()
-class IncubationLoop(StageEnds, BaseLoop):
+class IncubationLoop(StageEnds, StageResume, BaseLoop):
     """The phases of a module-wise training algorithm, in one run: for Deep
     Incubation meta-model training, incubation, fine-tuning; for local
     learning local training, fine-tuning.
@@ -177,42 +177,6 @@ class IncubationLoop(StageEnds, BaseLoop):
             f'{sum(p.numel() for p in trainable):,} trainable parameters, '
             f'drop path {stage.drop_path_rate}')
 
-    def restore(self, checkpoint: dict) -> None:
-        """Rebuild the state of the stage a checkpoint was written in,
-        before the runner loads its optimizer and scheduler states."""
-        iteration = int(checkpoint.get('meta', {}).get('iter', 0))
-        state = checkpoint.get('incubation')
-        if state is not None:
-            saved = state.get('stages')
-            if saved is not None and saved != schedule.signature(
-                    self.stages):
-                raise ValueError(
-                    'The checkpoint was written by a different incubation '
-                    f'schedule: {saved} vs this config\'s '
-                    f'{schedule.signature(self.stages)}. Resume with the '
-                    'config the run started with.')
-            self.phase_metrics = dict(state.get('phase_metrics', {}))
-            self.incubated_modules = list(state.get('incubated_modules', []))
-        self._pending_rng = rng_state_for_rank(
-            saved_random_states(checkpoint), self.runner.seed, iteration)
-        self._iter = iteration
-        # the optimizer state belongs to the stage that trained iteration-1
-        index = self.stage_index_at(max(iteration - 1, 0))
-        self._epoch = schedule.epoch_at(self.stages, iteration,
-                                        self.epoch_length)
-        self.enter_stage(index)
-        self._finish_pending = (iteration == self.stages[index].end_iter
-                                and iteration > 0)
-
-    def state_dict(self) -> dict:
-        """The loop's part of a checkpoint (``RandomStateHook`` saves every
-        rank's random states beside it)."""
-        return dict(
-            stages=schedule.signature(self.stages),
-            plan=schedule.plan(self.stages),
-            phase_metrics=copy.deepcopy(self.phase_metrics),
-            incubated_modules=list(self.incubated_modules))
-
     # ------------------------------------------------------------------
     # running
     # ------------------------------------------------------------------
@@ -258,11 +222,12 @@ class IncubationLoop(StageEnds, BaseLoop):
         if runner.seed is None:
             return
         key = [runner.seed, self._model.phase_seed_key(stage.phase)]
-        if runner._randomness_cfg.get('diff_rank_seed', False):
+        randomness = randomness_cfg(runner)
+        if randomness.get('diff_rank_seed', False):
             key.append(get_dist_info()[0])
         set_random_seed(
             derived_seed(*key),
-            deterministic=runner._randomness_cfg.get('deterministic', False))
+            deterministic=randomness.get('deterministic', False))
 
     def run_stage(self, stage: Stage) -> None:
         """Train ``stage`` from the current iteration to its end (or until
@@ -323,7 +288,3 @@ class IncubationLoop(StageEnds, BaseLoop):
                          None)
         if hasattr(sampler, 'set_epoch'):
             sampler.set_epoch(self._epoch - stage.begin_epoch)
-
-    def _apply_pending_rng(self) -> None:
-        apply_rng(self._pending_rng)
-        self._pending_rng = None

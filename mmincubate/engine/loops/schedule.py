@@ -17,8 +17,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable, List, Optional, Sequence, Tuple
 
-from mmengine.config import Config
-
+from mmincubate.mmengine_compat import merge_config
 from mmincubate.models.algorithms.module_split import (PHASES,
                                                       check_module_indices)
 
@@ -65,7 +64,7 @@ def merge_cfg(base: dict, override: Optional[dict]) -> dict:
     """``override`` onto ``base`` like config inheritance (``_delete_``)."""
     merged = copy.deepcopy(dict(base))
     if override:
-        merged = Config._merge_a_into_b(copy.deepcopy(dict(override)), merged)
+        merged = merge_config(copy.deepcopy(dict(override)), merged)
     return merged
 
 

@@ -9,6 +9,20 @@ import numpy as np
 from . import schedule
 from .schedule import Stage
 
+#: the validation tag of the trained model itself: its metrics keep their
+#: own names (``accuracy/top1``), every other tag's are prefixed ``tag/``
+UNPREFIXED_TAG = 'final'
+
+
+def tagged(tag: str, name: str) -> str:
+    """A metric's name (or a metric's prefix) under validation ``tag``.
+
+    Example:
+        >>> tagged('meta', 'accuracy/top1'), tagged('final', 'accuracy/top1')
+        ('meta/accuracy/top1', 'accuracy/top1')
+    """
+    return name if tag == UNPREFIXED_TAG else f'{tag}/{name}'
+
 
 class StageEnds:
     """The validation and stage-end part of :class:`IncubationLoop` (which
@@ -38,8 +52,7 @@ class StageEnds:
         prefixes = [m.prefix for m in metric_objs]
         try:
             for m in metric_objs:
-                m.prefix = m.prefix if tag == 'final' else \
-                    f'{tag}/{m.prefix}'
+                m.prefix = tagged(tag, m.prefix)
             with self._model.evaluate_as(what):
                 metrics = runner.val_loop.run()
         finally:

@@ -1,8 +1,8 @@
 """The optimizer wrapper and schedulers of one stage, for its trainable set."""
 import copy
 
-from mmincubate.models.algorithms.module_split import is_module_key
-from .per_module_grad_clip import PerModuleGradClip
+from mmincubate.engine.optimizers.per_module_grad_clip import \
+    clip_groups_apart
 from .schedule import Stage, scheduler_cfgs
 
 
@@ -20,10 +20,7 @@ def build_stage_optimization(runner, model, stage: Stage,
     optim_wrapper = runner.build_optim_wrapper(
         copy.deepcopy(stage.optim_wrapper))
     keep_only_trainable(optim_wrapper, stage)
-    groups = model.independent_groups()
-    if len(groups) > 1 and optim_wrapper.clip_grad_kwargs:
-        optim_wrapper.clip_func = PerModuleGradClip(optim_wrapper.clip_func,
-                                                    groups)
+    clip_groups_apart(optim_wrapper, model.independent_groups())
     runner.optim_wrapper = optim_wrapper
     runner.scale_lr(optim_wrapper, runner.auto_scale_lr)
     runner.param_schedulers = runner.build_param_scheduler(
@@ -46,11 +43,3 @@ def keep_only_trainable(optim_wrapper, stage: Stage) -> None:
     if not kept:
         raise RuntimeError(
             f'Stage {stage.name}: the optimizer has no trainable parameters.')
-
-
-def forget_module_scalars(message_hub) -> None:
-    """Drop the previous stage's per-module scalars (``loss_module2``,
-    ``grad_norm_module0``) so they are not logged again as stale values."""
-    scalars = message_hub.log_scalars
-    for key in [k for k in scalars if is_module_key(k)]:
-        scalars.pop(key)

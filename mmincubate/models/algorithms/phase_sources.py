@@ -72,3 +72,16 @@ def check_phase_sources(phases: Sequence[dict], num_modules: int,
         phases, num_modules, target_checkpoint,
         lambda p: p.get('modules', range(num_modules))
         if p.get('phase') == 'incubate' else ())
+
+
+def check_meta_init(meta_init: Optional[str],
+                    meta_checkpoint: Optional[str]) -> None:
+    """``meta_init`` is None or ``'random'`` (an untrained, frozen meta
+    model), and ``'random'`` loads no ``meta_checkpoint``."""
+    if meta_init not in (None, 'random'):
+        raise ValueError(f"meta_init={meta_init!r}: give 'random' (an "
+                         'untrained, frozen meta model) or leave it unset.')
+    if meta_init == 'random' and meta_checkpoint is not None:
+        raise ValueError("meta_init='random' incubates inside an untrained "
+                         'meta model; remove model.meta_checkpoint or '
+                         'meta_init.')

@@ -88,6 +88,23 @@ class TargetSplit:
         return check_module_indices(modules, self.num_modules, where)
 
 
+def build_meta(meta: Optional[dict], target: dict, target_cfg: dict,
+               adapter, num_blocks: int) -> nn.Module:
+    """The meta classifier: ``meta`` when given, else the target's config
+    with a backbone of ``num_blocks`` blocks at full width (the adapter's
+    ``shallow_cfg``) and without the target's ``init_cfg``.
+
+    Example:
+        >>> meta = build_meta(None, target, target_cfg, adapter, 4)
+    """
+    if meta is None:
+        meta = copy.deepcopy(dict(target))
+        meta['backbone'] = adapter.shallow_cfg(target_cfg['backbone'],
+                                               num_blocks)
+        meta.pop('init_cfg', None)
+    return MODELS.build(copy.deepcopy(dict(meta)))
+
+
 def load_classifier_weights(classifier: nn.Module, filename: str,
                             role: str) -> None:
     """Strictly load a classifier checkpoint (``backbone.*``,

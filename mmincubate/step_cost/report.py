@@ -1,5 +1,5 @@
 """The step-cost table and the targets, from per-mode measurements
-(:func:`mmincubate.benchmark.step_measure.measure_mode` results).
+(:func:`mmincubate.step_cost.measure.measure_mode` results).
 
 Time shares (a mode's step time over E2E's) come from steps of the mode
 and of E2E taken in turn in one process where measured, so that the load

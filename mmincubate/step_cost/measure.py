@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from mmincubate.utils.flops import StepFlopCounter
-from .step_modes import build_step, prepare_mode
+from .modes import build_step, prepare_mode
 
 # operator names of fused attention kernels (CPU flash, CUDA flash,
 # memory-efficient and cuDNN); unfused attention shows up as aten.bmm

@@ -25,7 +25,8 @@ import torch.nn.functional as F
 from mmengine.logging import MessageHub
 from torch import nn
 
-from mmincubate.engine.loops.per_module_grad_clip import PerModuleGradClip
+from mmincubate.engine.optimizers.per_module_grad_clip import \
+    clip_groups_apart
 
 FIXED_MODES = ('plain', 'e2e', 'meta', 'all')
 PER_MODULE = ('module', 'upstream')
@@ -215,8 +216,7 @@ def build_step(model: nn.Module, mode: str, params: Dict[str, list],
     clip = dict(max_norm=clip_grad) if clip_grad else None
     wrapper = wrapper_type(optimizer=optimizer, clip_grad=clip)
     groups = module_groups(model, params['optimized'])
-    if clip and len(groups) > 1:  # what the incubation loop does
-        wrapper.clip_func = PerModuleGradClip(wrapper.clip_func, groups)
+    clip_groups_apart(wrapper, groups)  # what the incubation loop does
     if mode == 'all-summed':
         return SummedBackwardStep(model, wrapper, batches)
     return FrameworkStep(model, wrapper, batches, params['discarded'])

@@ -46,3 +46,17 @@ class PerModuleGradClip:
             hub.update_scalar(f'train/{module_key("grad_norm", index)}', value)
         # what OptimWrapper logs as train/grad_norm: the largest module norm
         return stacked.max()
+
+
+def clip_groups_apart(optim_wrapper, groups: Dict[int, List[torch.nn.Parameter]]
+                      ) -> None:
+    """Clip each of ``groups`` on its own where ``optim_wrapper`` clips and
+    there is more than one group (the modules an algorithm trains
+    independently in one step); otherwise leave its clipping as it is.
+
+    Example:
+        >>> clip_groups_apart(optim_wrapper, model.independent_groups())
+    """
+    if len(groups) > 1 and optim_wrapper.clip_grad_kwargs:
+        optim_wrapper.clip_func = PerModuleGradClip(optim_wrapper.clip_func,
+                                                    groups)
