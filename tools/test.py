@@ -14,7 +14,7 @@ from mmengine.config import Config
 
 from mmincubate.apis import (INPUT_ERRORS, check_checkpoint_file,
                              check_dataset_paths, run_reporting_input_errors)
-from mmincubate.engine.runners.safe_checkpoint_runner import \
+from mmincubate.engine.runners.distributed_env import \
     shut_down_distributed
 from mmincubate.utils.cfg_options import LiteralDictAction
 

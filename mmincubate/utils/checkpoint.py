@@ -252,13 +252,20 @@ def write_atomic(filename: str, write: Callable[[Any], None],
         os.fchmod(fd, 0o666 & ~current_umask())
         with os.fdopen(fd, 'wb' if binary else 'w') as f:
             write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, filename)
+        commit_file(tmp, filename)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.remove(tmp)
         raise
+
+
+def commit_file(tmp: str, filename: str) -> None:
+    """Put the finished file ``tmp`` in place of ``filename``: its data on
+    disk first (fsync), then one rename, so a reader sees the old file or
+    the whole new one."""
+    with open(tmp, 'rb+') as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, filename)
 
 
 def save_checkpoint_atomic(obj: Any, filename: str) -> None:

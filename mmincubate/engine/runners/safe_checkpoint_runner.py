@@ -2,18 +2,18 @@
 import contextlib
 import os
 import os.path as osp
-import shutil
-import subprocess
 from typing import Callable, Optional, Union
 
 import torch
-import torch.distributed as torch_dist
 from mmengine.config import Config
 from mmengine.dist import master_only
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 from mmincubate.engine.hooks.random_state_hook import RandomStateHook
+from mmincubate.engine.runners.ddp_config import ddp_wrapper_cfg
+from mmincubate.engine.runners.distributed_env import \
+    init_gloo_without_cuda
 from mmincubate.engine.runners.formatted_once_config import \
     FormattedOnceConfig
 from mmincubate.engine.runners.resume_checkpoint import \
@@ -21,7 +21,7 @@ from mmincubate.engine.runners.resume_checkpoint import \
 from mmincubate.models.adapters import freeze_never_used
 from mmincubate.registry import RUNNERS
 from mmincubate.utils.checkpoint import (CHECKPOINT_READ_ERRORS,
-                                         CheckpointFormatError,
+                                         CheckpointFormatError, commit_file,
                                          get_state_dict,
                                          make_message_hub_portable,
                                          raise_checkpoint_read_error,
@@ -66,12 +66,8 @@ class SafeCheckpointRunner(Runner):
         return super().from_cfg(cfg)
 
     def setup_env(self, env_cfg: dict) -> None:
-        if (self.distributed and not torch.cuda.is_available()
-                and not torch_dist.is_initialized()):
-            # mmengine's init_dist calls torch.cuda.set_device even for gloo.
-            if self.launcher == 'slurm':
-                export_slurm_rendezvous()
-            torch_dist.init_process_group(backend='gloo')
+        if self.distributed:
+            init_gloo_without_cuda(self.launcher)
         super().setup_env(env_cfg)
 
     def _maybe_compile(self, target: str) -> None:
@@ -106,26 +102,8 @@ class SafeCheckpointRunner(Runner):
 
     def _wrapper_cfg(self, given: Optional[dict],
                      model: torch.nn.Module) -> Optional[dict]:
-        """The DDP wrapper of a distributed run: the one owning the
-        per-hybrid step for a model that declares
-        ``steps_hybrid_by_hybrid`` (unless the config names another);
-        mmengine's defaults
-        (``broadcast_buffers=False``, the config's
-        ``find_unused_parameters``) when the config gives none, or on a
-        CPU, where the module is wrapped without ``device_ids``."""
-        on_cpu = not torch.cuda.is_available()
-        cfg = dict(given or {})
-        if hasattr(model, 'steps_hybrid_by_hybrid'):
-            cfg.setdefault('type',
-                           'mmincubate.PerHybridDistributedDataParallel')
-        if given is None or on_cpu:
-            cfg.setdefault('broadcast_buffers', False)
-            cfg.setdefault('find_unused_parameters',
-                           self.cfg.get('find_unused_parameters', False))
-        if on_cpu:
-            cfg.setdefault('type', 'MMDistributedDataParallel')
-            cfg['device_ids'] = None  # CPU module
-        return cfg if 'type' in cfg or given is not None else None
+        return ddp_wrapper_cfg(given, model,
+                               self.cfg.get('find_unused_parameters', False))
 
     def load_or_resume(self) -> None:
         """As mmengine's, but ``--resume`` without a path takes the
@@ -237,49 +215,7 @@ class SafeCheckpointRunner(Runner):
                                 osp.join(out_dir, filename))
         try:
             super().save_checkpoint(out_dir, tmp_name, **kwargs)
-            with open(tmp_path, 'rb+') as f:
-                os.fsync(f.fileno())
-            os.replace(tmp_path, final_path)
+            commit_file(tmp_path, final_path)
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.remove(tmp_path)
-
-
-def shut_down_distributed() -> None:
-    """End the process group cleanly before the interpreter exits.
-
-    Left to interpreter teardown, gloo's threads can be destroyed while still
-    joinable, and one rank aborts with "terminate called without an active
-    exception" (SIGABRT) after its work is done, failing the whole launch.
-    All ranks meet at a barrier first, so none tears down its connections
-    while another still uses them. Call it at the end of every entry point.
-    """
-    if torch_dist.is_available() and torch_dist.is_initialized():
-        torch_dist.barrier()
-        torch_dist.destroy_process_group()
-
-
-def export_slurm_rendezvous() -> None:
-    """Set torch's ``env://`` variables from Slurm's for a CPU-only job
-    (mmengine's slurm launcher assumes GPUs): rank and world size from
-    ``SLURM_PROCID``/``SLURM_NTASKS``, the first host of
-    ``SLURM_NODELIST`` as master unless ``MASTER_ADDR`` is set, and
-    ``MASTER_PORT`` (default 29500)."""
-    missing = [k for k in ('SLURM_PROCID', 'SLURM_NTASKS')
-               if k not in os.environ]
-    if missing:
-        raise RuntimeError(
-            f'--launcher slurm needs {missing} in the environment: start the '
-            'job with srun (tools/slurm_train.sh), or use --launcher pytorch '
-            'with torchrun (tools/dist_train.sh).')
-    os.environ['RANK'] = os.environ['SLURM_PROCID']
-    os.environ['WORLD_SIZE'] = os.environ['SLURM_NTASKS']
-    os.environ.setdefault('LOCAL_RANK', os.environ.get('SLURM_LOCALID', '0'))
-    if 'MASTER_ADDR' not in os.environ:
-        nodes = os.environ.get('SLURM_NODELIST', '127.0.0.1')
-        first = subprocess.run(
-            ['scontrol', 'show', 'hostnames', nodes], capture_output=True,
-            text=True, check=False).stdout.split() if shutil.which(
-                'scontrol') else []
-        os.environ['MASTER_ADDR'] = first[0] if first else nodes.split(',')[0]
-    os.environ.setdefault('MASTER_PORT', '29500')
