@@ -1,8 +1,20 @@
 """What the machine is: the processor's name, the device's, and the
 measured peak of its fp32 matrix product."""
 import platform
+from typing import Optional
 
 import torch
+
+#: dense bf16 peak TFLOP/s by a part of the device's name, as the makers'
+#: data sheets give them (``torch.cuda.get_device_name``: "NVIDIA H100 80GB
+#: HBM3" is the SXM part); the first match wins
+PEAK_BF16_TFLOPS = (
+    ('H100 PCIe', 756.0),
+    ('H100 80GB HBM3', 989.0),
+    ('H100 SXM', 989.0),
+    ('H200', 989.0),
+    ('A100', 312.0),
+)
 
 
 def cpu_model() -> str:
@@ -41,3 +53,17 @@ def matmul_tflops(device: str = 'cpu', size: int = 1024,
             torch.cuda.synchronize()
         best = min(best, time.perf_counter() - start)
     return 2 * size**3 / best / 1e12
+
+
+def peak_tflops(device_name: str) -> Optional[float]:
+    """The device's dense bf16 peak from :data:`PEAK_BF16_TFLOPS`, or None
+    for a device not in the table (pass the figure yourself).
+
+    Example:
+        >>> peak_tflops('NVIDIA H100 PCIe')
+        756.0
+    """
+    for part, value in PEAK_BF16_TFLOPS:
+        if part in device_name:
+            return value
+    return None

@@ -10,6 +10,7 @@ import pytest
 import torch
 from mmengine.dataset import pseudo_collate
 
+from mmincubate.step_cost.goals import goal_lines, load_goals
 from mmincubate.step_cost.machine import KINETO_QUIET, worker_env
 from mmincubate.step_cost.measure import (attention_kernels,
                                           data_seconds_per_batch,
@@ -23,6 +24,7 @@ from mmincubate.models import DeepIncubation
 from tests.helpers import ROOT, tiny_target
 
 SCRIPT = osp.join(ROOT, 'tools/analysis_tools/benchmark_incubation.py')
+GOALS = osp.join(ROOT, 'tools/analysis_tools/step_cost_goals.json')
 ADAMW = dict(lr=1e-3, weight_decay=0.05)
 
 
@@ -278,10 +280,21 @@ def test_report_arithmetic():
     assert run['upstream']['flop_ratio'] == pytest.approx(32 / 27)
     assert run['overhead'] == pytest.approx(1 / 0.98 - 1)
     text = summary(derived, with_data=False, num_modules=2)
-    assert 'target framework overhead <= 3%: MET (+2.0%)' in text
+    assert 'framework overhead (E2E step over the plain loop): +2.0%' in text
+    assert 'worst all 0.933' in text and 'largest module0 0.500' in text
+    assert 'MET' not in text  # the library reports; goals are the caller's
+    goals = load_goals(GOALS)
+    text = goal_lines(derived, with_data=False, goals=goals)
+    assert 'goal framework overhead <= 3%: MET (+2.0%)' in text
     assert "step memory <= 0.6x E2E: MET (largest module0 0.500)" in text
     assert 'jobs: MET (1.286x, synthetic tensors' in text
     assert 'FLOP share: MET (worst all 0.933)' in text
+    assert 'goal e2e MFU >= 40%: not measured' in text
+    text = goal_lines(derived, False, dict(overhead=0.01,
+                                           module_memory=0.4))
+    assert text.splitlines() == [
+        "goal one module's step memory <= 0.4x E2E: MISSED (largest "
+        'module0 0.500)', 'goal framework overhead <= 1%: MISSED (+2.0%)']
     results['all']['page_faults_per_step'] = 1234.4
     lines = table(derive(results, batch=8, num_modules=2),
                   list(results)).splitlines()
@@ -320,7 +333,8 @@ def test_script_with_the_real_data_pipeline(tmp_path):
         [sys.executable, SCRIPT, '--config',
          'configs/incubate/vit_tiny_k4_digits.py', '--data', '--batch', '16',
          '--iters', '2', '--warmup', '1', '--modes', 'e2e', 'module3',
-         'upstream3', '--clip-grad', '1.0', '--profile-ops', '--json',
+         'upstream3', '--clip-grad', '1.0', '--profile-ops', '--goals',
+         GOALS, '--json',
          str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -329,7 +343,22 @@ def test_script_with_the_real_data_pipeline(tmp_path):
     assert 'operators    matmul attention' in done.stdout
     # the CPU profiler's own log lines stay out of the report
     assert 'profiler_start' not in done.stdout + done.stderr
-    assert 'target one module\'s step memory <= 0.6x E2E:' in done.stdout
+    assert 'goal one module\'s step memory <= 0.6x E2E:' in done.stdout
     figures = json.loads(out.read_text())
     assert set(figures['results']) == {'e2e', 'module3', 'upstream3'}
     assert figures['derived']['rows']['module3']['flop_share'] < 1
+
+
+def test_unknown_goals_are_refused(tmp_path):
+    goals = tmp_path / 'goals.json'
+    goals.write_text('{"overhead": 0.03, "speedup": 2}')
+    with pytest.raises(ValueError, match=r"unknown goals \['speedup'\]"):
+        load_goals(str(goals))
+
+
+def test_peak_of_a_known_gpu():
+    from mmincubate.utils.machine import peak_tflops
+    assert peak_tflops('NVIDIA H100 PCIe') == 756.0
+    assert peak_tflops('NVIDIA H100 80GB HBM3') == 989.0
+    assert peak_tflops('NVIDIA H200') == 989.0
+    assert peak_tflops('NVIDIA GeForce RTX 4090') is None

@@ -22,11 +22,11 @@ time per step (the batch fetch included), images/s, measured FLOPs (forward
 and backward matrix products), time and FLOPs as shares of E2E and their
 ratio, peak memory (GPU: allocated; CPU: resident) and the step's part of
 it (above the weights resident before the first step) against E2E's, the
-optimizer step's share, TFLOP/s and, with ``--peak-tflops`` (default on an
-H100 or H200: 790), model FLOP utilisation; then the sequential and
-upstream sums, all-K speedups, the framework overhead, the attention
-kernels, with ``--data`` the pipeline's CPU time per batch, and a MET /
-MISSED line per target; with ``--profile-ops`` the milliseconds of matrix
+optimizer step's share, TFLOP/s and, with ``--peak-tflops`` (default: the
+data-sheet peak of a known GPU), model FLOP utilisation; then the
+sequential and upstream sums, all-K speedups, the framework overhead, the
+attention kernels, with ``--data`` the pipeline's CPU time per batch, with
+``--goals FILE`` a MET / MISSED line per goal in the file; with ``--profile-ops`` the milliseconds of matrix
 products, attention and all other operators per step of each mode (the
 median of three profiled steps). A mode's time share of E2E is measured
 against E2E steps taken in turn in the mode's process (the load of a shared
@@ -58,8 +58,6 @@ warnings.filterwarnings('ignore', PKG_RESOURCES_WARNING, UserWarning)
 from mmincubate.step_cost.worker import (  # noqa: E402 (after the filter)
     DEFAULT_CONFIG, data_cost, model_cfg, run_worker)
 
-# sustained bf16 matrix throughput of an H100 / H200 (TFLOP/s)
-HOPPER_PEAK_TFLOPS = 790.0
 
 
 def run_modes(args, argv: List[str], k: int) -> Dict[str, dict]:
@@ -151,7 +149,12 @@ def parse_args(argv: List[str]) -> argparse.Namespace:
                         help="keep the config's Mixup/CutMix and loss")
     parser.add_argument('--peak-tflops', type=float,
                         help='the device\'s peak TFLOP/s for model FLOP '
-                        'utilisation (default 790 on an H100/H200)')
+                        'utilisation (default: the data-sheet bf16 peak of '
+                        'a known GPU, mmincubate.utils.machine)')
+    parser.add_argument('--goals',
+                        help='a JSON file of goals to read the figures '
+                        'against (MET / MISSED), e.g. '
+                        'tools/analysis_tools/step_cost_goals.json')
     parser.add_argument('--json', help='also write the figures here')
     parser.add_argument('--transfer', action='store_true',
                         help='(GPU) also PlainViT + SFP at 1024x1024')
@@ -164,12 +167,13 @@ def parse_args(argv: List[str]) -> argparse.Namespace:
 
 
 def _peak_tflops(args) -> float:
+    """--peak-tflops, else the table's figure for this GPU, else 0 (no
+    utilisation column)."""
+    from mmincubate.utils.machine import peak_tflops
     if args.peak_tflops:
         return args.peak_tflops
     if args.device.startswith('cuda'):
-        name = torch.cuda.get_device_name()
-        if 'H100' in name or 'H200' in name:
-            return HOPPER_PEAK_TFLOPS
+        return peak_tflops(torch.cuda.get_device_name()) or 0.0
     return 0.0
 
 
@@ -201,6 +205,11 @@ def main(argv: List[str] = None) -> None:
         return
     if args.transfer and not args.device.startswith('cuda'):
         raise SystemExit('--transfer needs a CUDA GPU.')
+    from mmincubate.step_cost.goals import goal_lines, load_goals
+    try:
+        goals = load_goals(args.goals) if args.goals else None
+    except (OSError, ValueError) as error:
+        raise SystemExit(f'error: --goals {args.goals}: {error}')
     from mmincubate.step_cost.machine import allocator_settings
     from mmincubate.utils.machine import device_name
     from mmincubate.step_cost.report import derive, op_table, summary, table
@@ -221,6 +230,8 @@ def main(argv: List[str] = None) -> None:
     if args.profile_ops:
         print(op_table(derived, list(results)))
     print(summary(derived, args.data is not None, k))
+    if goals:
+        print(goal_lines(derived, args.data is not None, goals))
     if not args.device.startswith('cuda'):
         _against_matmul(derived['rows'])
     if args.data is not None:
