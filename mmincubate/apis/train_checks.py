@@ -37,8 +37,7 @@ from mmincubate.utils.checkpoint_kinds import (checkpoint_kind,
 
 def is_incubation(cfg: Config) -> bool:
     """Whether ``cfg`` trains with an ``IncubationLoop``."""
-    train_cfg = cfg.get('train_cfg') or {}
-    return str(train_cfg.get('type', '')).split('.')[-1] == 'IncubationLoop'
+    return schedule.uses_incubation_loop(cfg)
 
 
 @contextlib.contextmanager

@@ -29,12 +29,8 @@ from typing import Dict, List, Tuple
 
 from mmengine.config import Config
 
+from mmincubate.engine.loops.schedule import uses_incubation_loop
 from mmincubate.utils.flops import StepFlopCounter, batch_size_of
-
-
-def _is_phased(cfg: Config) -> bool:
-    train_cfg = cfg.get('train_cfg') or {}
-    return str(train_cfg.get('type', '')).split('.')[-1] == 'IncubationLoop'
 
 
 def _stage_groups(cfg: Config, model) -> List[list]:
@@ -90,7 +86,7 @@ def probe_arm(cfg: Config, timed_steps: int = 0) -> dict:
 
     batches = endless()
     probe = dict(images_per_epoch=len(loader.dataset))
-    if not _is_phased(cfg):
+    if not uses_incubation_loop(cfg):
         flops, seconds = _measure(model, cfg.optim_wrapper, batches,
                                   timed_steps)
         probe.update(flops_per_image=flops, seconds_per_image=seconds)
@@ -133,7 +129,7 @@ def _unit_costs(cfg: Config, probe: dict, match: str,
     (``max_epochs``/``max_iters``) or of each of its phases
     (``phases.i.max_epochs``)."""
     per_epoch = probe['images_per_epoch']
-    if not _is_phased(cfg):
+    if not uses_incubation_loop(cfg):
         unit = _length_key(cfg.train_cfg, 'train_cfg')
         return [(unit, cfg.train_cfg[unit],
                  _images(cfg, unit, 1, per_epoch, world_size) *

@@ -60,6 +60,19 @@ class Stage:
         return self.end_iter - self.begin_iter
 
 
+
+def uses_incubation_loop(cfg) -> bool:
+    """Whether a config trains with an ``IncubationLoop`` (its phases).
+
+    Example:
+        >>> uses_incubation_loop(Config.fromfile(
+        ...     'configs/incubate/vit_tiny_k4_digits.py'))
+        True
+    """
+    train_cfg = cfg.get('train_cfg') or {}
+    return str(train_cfg.get('type', '')).split('.')[-1] == 'IncubationLoop'
+
+
 def merge_cfg(base: dict, override: Optional[dict]) -> dict:
     """``override`` onto ``base`` like config inheritance (``_delete_``)."""
     merged = copy.deepcopy(dict(base))
