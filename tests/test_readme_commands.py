@@ -1,11 +1,13 @@
-"""Every shell command in README.md's code blocks, as printed.
+"""Every shell command in the code blocks of README.md and the pages under
+docs/, as printed.
 
 Commands run in order in a sandbox (the checkout's tools/ and .venv/, a copy
 of configs/) so relative paths such as work_dirs/ and data/ stay there.
 Commands on the CPU-sized configs (digits, CIFAR-10, the 16x16 digits
 fine-tuning) really run; in the sandbox those configs train on a few images
 per epoch and every phase (or E2E schedule, or benchmark arm) for at most
-``SANDBOX_EPOCHS`` epochs, with names, phases and exports unchanged: this
+``SANDBOX_EPOCHS`` epochs, a benchmark for at most ``SANDBOX_SEEDS`` seeds,
+with names, phases and exports unchanged: this
 test checks that the commands work together, the learning is checked
 elsewhere. The Python tools run in this process as their command lines
 (their ``main(argv)`` in the sandbox, globs expanded and ``for`` loops
@@ -39,21 +41,30 @@ from tests.helpers import (CIFAR_TAR, ROOT, assert_same_weights, digits_vit,
                            load_tool, release_checkpoint, run_tool, weights)
 
 README = osp.join(ROOT, 'README.md')
+#: the pages with commands, in the order their commands run in the 'usage'
+#: part (a later page may read what an earlier one made)
+DOC_FILES = ('README.md', 'docs/method.md', 'docs/usage.md',
+             'docs/benchmark.md', 'docs/results.md',
+             'docs/results/digits_all_methods/README.md', 'docs/transfer.md',
+             'docs/performance.md', 'docs/checkpoints.md',
+             'docs/installation.md')
 CIFAR10_TAR = CIFAR_TAR
 STANDIN = osp.join(ROOT, 'tests', 'test_tools', 'slurm_standin')
 # configs that train on CPU in the sandbox (on a few images per epoch)
-CPU_CONFIG = re.compile(r'configs/.*(digits|cifar10).*\.py$')
+CPU_CONFIG = re.compile(r'configs/.*(digits|cifar10(?!0)).*\.py$')
 # file names the README uses for a user's own downloads, made here
 PLACEHOLDER_FILES = ('official.pth', 'timm_vit.pth', 'meta_vit_b.pth')
 # the README's placeholder for a CIFAR-10 source
 PLACEHOLDER_ARGS = {'SRC': CIFAR10_TAR}
 # the longest phase, E2E schedule or benchmark arm phase in the sandbox
 SANDBOX_EPOCHS = 2
+# the most seeds of a benchmark in the sandbox (two: the seeds' loop runs)
+SANDBOX_SEEDS = 2
 # tools whose command line runs in this process (main(argv) or __main__)
 IN_PROCESS = re.compile(
     r'tools/(train|test|assemble|run_benchmark|model_converters/\w+|'
     r'dataset_converters/\w+|analysis_tools/(plot_cost_accuracy|'
-    r'benchmark_incubation))\.py$')
+    r'benchmark_incubation|benchmark_run))\.py$')
 
 
 @dataclass
@@ -61,6 +72,11 @@ class Command:
     line: int
     text: str
     section: str = ''
+    file: str = 'README.md'
+
+    @property
+    def where(self) -> str:
+        return f'{self.file}:{self.line}'
 
 
 def readme_commands(markdown: str) -> List[Command]:
@@ -87,6 +103,17 @@ def readme_commands(markdown: str) -> List[Command]:
         else:
             start = number
             commands.append(Command(start, line.strip(), section))
+    return commands
+
+
+def doc_commands() -> List[Command]:
+    """The commands of every page of ``DOC_FILES``, page by page."""
+    commands = []
+    for name in DOC_FILES:
+        with open(osp.join(ROOT, name)) as f:
+            for command in readme_commands(f.read()):
+                command.file = name
+                commands.append(command)
     return commands
 
 
@@ -123,6 +150,9 @@ def plan(text: str) -> List[tuple]:
     words = shlex.split(text)
     config = next((w for w in words if w.startswith('configs/')), '')
     on_cpu = bool(CPU_CONFIG.search(config))
+    if words[:2] == ['mkdir', '-p'] and all(
+            not osp.isabs(w) and '..' not in w for w in words[2:]):
+        return [('run', text)]  # a data folder, made in the sandbox
     if words[:2] == ['bash', 'tools/install.sh']:
         return [('skip: the installation; CI runs it before the tests', '')]
     if 'pytest' in words[:3]:
@@ -139,10 +169,16 @@ def plan(text: str) -> List[tuple]:
             # the step-cost benchmark in the README's bash blocks: CPU-sized
             assert on_cpu, f'a step-cost benchmark on a CPU config: {text}'
             return [('run', text)]
-        if script == 'tools/run_benchmark.py':
-            # the benchmarks' arms are CPU configs, shrunk in the sandbox
-            assert on_cpu, f'a benchmark on a CPU config only: {text}'
+        if script == 'tools/analysis_tools/benchmark_run.py':
+            # whole runs timed: CPU configs, shrunk in the sandbox
+            configs = [w for w in words if w.startswith('configs/')]
+            assert configs and all(CPU_CONFIG.search(c) for c in configs), (
+                f'whole runs of CPU configs only: {text}')
             return [('run', text)]
+        if script == 'tools/run_benchmark.py':
+            # CPU benchmarks run, their arms shrunk in the sandbox; GPU
+            # ones check their arms and plan
+            return [('run', text) if on_cpu else ('dry', f'{text} --dry-run')]
     if words[0] == 'bash' and words[1] in ('tools/dist_train.sh',
                                            'tools/dist_test.sh'):
         train = words[1] == 'tools/dist_train.sh'
@@ -181,6 +217,8 @@ def _shrink(path: str, out: str) -> None:
     for stage in train_cfg.get('phases') or [train_cfg]:
         _shorten(stage)
     benchmark = cfg.get('benchmark') or {}
+    if benchmark.get('seeds'):
+        benchmark['seeds'] = benchmark['seeds'][:SANDBOX_SEEDS]
     arms = [*(benchmark.get('arms') or {}).values(), *benchmark.values()]
     for arm in arms:
         if isinstance(arm, dict) and 'cfg_options' in arm:
@@ -229,8 +267,9 @@ def _substitute(command: str) -> str:
 
 
 def test_readme_has_commands():
-    commands = readme_commands(open(README).read())
+    commands = doc_commands()
     assert len(commands) > 20
+    assert commands[0].where == 'README.md:11'
     assert commands[0].text.startswith('bash tools/install.sh && ')
     # a joined continuation and a loop
     assert any('\n' in c.text and c.text.startswith('for ')
@@ -307,26 +346,31 @@ def separate_jobs_equal_one_job(sandbox: str, shell: str) -> None:
 #: checks of what a README command made, by the command's beginning
 CHECKS = {'bash tools/dist_incubate.sh ': separate_jobs_equal_one_job}
 
-#: README sections whose commands need nothing an earlier section makes:
+#: pages and sections whose commands need nothing an earlier one makes:
 #: each group runs on its own (in its own sandbox, beside the others under
-#: pytest-xdist); every other section runs in README order in 'usage'
+#: pytest-xdist); every other command runs in page order in 'usage'
 PARTS = {
     'CIFAR-10': 'cifar10',
-    'Results': 'results',
-    'Performance: step cost on CPU and GPU': 'performance',
+    'docs/results.md': 'results',
+    'docs/results/digits_all_methods/README.md': 'lr_sweep',
+    'docs/performance.md': 'performance',
 }
 
 
 def part_of(command: Command) -> str:
-    return PARTS.get(command.section, 'usage')
+    return PARTS.get(command.file, PARTS.get(command.section, 'usage'))
 
 
 def test_readme_parts_are_known():
     """Every part named above exists, and together the parts hold every
-    README command once."""
-    commands = readme_commands(open(README).read())
-    sections = {c.section for c in commands}
-    assert set(PARTS) <= sections, set(PARTS) - sections
+    documented command once; every page with a command is in DOC_FILES."""
+    commands = doc_commands()
+    named = {c.section for c in commands} | {c.file for c in commands}
+    assert set(PARTS) <= named, set(PARTS) - named
+    pages = glob.glob(osp.join(ROOT, 'docs', '**', '*.md'), recursive=True)
+    with_commands = {osp.relpath(p, ROOT) for p in pages
+                     if readme_commands(open(p).read())}
+    assert with_commands <= set(DOC_FILES), with_commands - set(DOC_FILES)
     parts = [part_of(c) for c in commands]
     assert set(parts) == {'usage', *PARTS.values()}
 
@@ -347,15 +391,14 @@ def run_part(part: str, tmp_path, capsys) -> None:
     os.chmod(osp.join(bin_dir, 'python'), 0o755)
     env['PATH'] = f'{bin_dir}:{env["PATH"]}'
     done, seconds = [], []
-    commands = [c for c in readme_commands(open(README).read())
-                if part_of(c) == part]
+    commands = [c for c in doc_commands() if part_of(c) == part]
     for command in commands:
         for how, shell in plan(command.text):
             if how.startswith('skip'):
-                done.append((command.line, how))
+                done.append((command.where, how))
                 continue
             if 'SRC' in shell and not osp.isfile(CIFAR10_TAR):
-                pytest.skip(f'README line {command.line} needs the CIFAR-10 '
+                pytest.skip(f'{command.where} needs the CIFAR-10 '
                             f'sample ({CIFAR10_TAR} is absent)')
             shell = _substitute(shell)
             start = time.monotonic()
@@ -363,12 +406,12 @@ def run_part(part: str, tmp_path, capsys) -> None:
                 try:
                     if not in_process(step, sandbox):
                         as_process(step, sandbox, env)
-                except Exception as error:  # name the README line
+                except Exception as error:  # name the page and line
                     raise AssertionError(
-                        f'README line {command.line} ({how}): {step}\n'
+                        f'{command.where} ({how}): {step}\n'
                         f'{type(error).__name__}: {error}') from error
-            seconds.append((time.monotonic() - start, command.line))
-            done.append((command.line, how))
+            seconds.append((time.monotonic() - start, command.where))
+            done.append((command.where, how))
             for prefix, check in CHECKS.items():
                 if how == 'run' and shell.startswith(prefix):
                     check(sandbox, shell)
@@ -378,7 +421,7 @@ def run_part(part: str, tmp_path, capsys) -> None:
         assert {'run', 'dry', 'slurm'} <= kinds, kinds
     with capsys.disabled():  # where the time went (pytest -s shows it)
         print(f'\nREADME part {part!r}, slowest first: ' + ', '.join(
-            f'line {line} {sec:.0f} s' for sec, line in sorted(seconds)[::-1]
+            f'{line} {sec:.0f} s' for sec, line in sorted(seconds)[::-1]
             [:8]))
 
 
@@ -402,6 +445,10 @@ class TestReadmeCifar10(ReadmePart):
 
 class TestReadmeResults(ReadmePart):
     part = 'results'
+
+
+class TestReadmeLrSweep(ReadmePart):
+    part = 'lr_sweep'
 
 
 class TestReadmePerformance(ReadmePart):
@@ -440,7 +487,7 @@ def test_config_comment_commands_parse():
     data tools among them run for real in the README test."""
     train_tool, test_tool = (load_tool(f'{name}.py')
                              for name in ('train', 'test'))
-    readme = ' '.join(c.text for c in readme_commands(open(README).read()))
+    readme = ' '.join(c.text for c in doc_commands())
     commands = config_comment_commands()
     assert len(commands) >= 15
     cwd = os.getcwd()

@@ -9,6 +9,6 @@ benchmark = dict(
     seeds=[0, 1],
     metric='accuracy/top1',
     # lr 2e-3 for every phase of both arms: the best of 5e-4, 1e-3, 2e-3 and
-    # 4e-3 for each arm (seed 0, the README's tuning loop)
+    # 4e-3 for each arm (seed 0, the tuning loop of docs/results.md)
     cfg_options={'optim_wrapper.optimizer.lr': 2e-3},
 )

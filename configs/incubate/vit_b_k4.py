@@ -5,7 +5,7 @@
 # drop path 0 / 0.1 / 0.1, grad clip 1.0 in fine-tuning: the phases of
 # configs/_base_/schedules/incubation_paper.py.
 #   bash tools/dist_train.sh configs/incubate/vit_b_k4.py 8
-# Modules on separate machines: see README ("modules on separate machines").
+# Modules on separate machines: see docs/usage.md ("Modules on separate machines").
 _base_ = [
     '../_base_/models/vit_b_in1k.py', '../_base_/datasets/imagenet_deit.py',
     '../_base_/schedules/incubation_paper.py', '../_base_/default_runtime.py'

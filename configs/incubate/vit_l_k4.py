@@ -4,7 +4,7 @@
 # cosine to 1e-5, warmup 20 epochs in meta and incubate, none in fine-tuning,
 # drop path 0 / 0.1 / 0.5, grad clip 1.0 in fine-tuning.
 #   bash tools/dist_train.sh configs/incubate/vit_l_k4.py 8
-# Modules on separate machines: see README ("modules on separate machines").
+# Modules on separate machines: see docs/usage.md ("Modules on separate machines").
 _base_ = './vit_b_k4.py'
 
 model = dict(

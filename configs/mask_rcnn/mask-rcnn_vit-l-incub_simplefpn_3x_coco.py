@@ -1,7 +1,7 @@
 # Mask R-CNN 3x (36 epochs, 1333x800 multi-scale, total batch 16) with the
 # Deep Incubation ViT-L: `final.pth` of
 # `tools/train.py configs/incubate/vit_l_k4.py` (or a converted official
-# model, see README). Layer-wise lr decay 0.8.
+# model, see docs/checkpoints.md). Layer-wise lr decay 0.8.
 _base_ = [
     '../_base_/models/mask-rcnn_vit-l_simplefpn.py',
     '../_base_/datasets/coco_instance_ms.py',

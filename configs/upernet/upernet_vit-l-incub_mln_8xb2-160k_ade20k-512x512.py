@@ -1,7 +1,7 @@
 # UperNet, ADE20K 512x512 crops, 160k iterations at total batch 16, with the
 # Deep Incubation ViT-L: `final.pth` of
 # `tools/train.py configs/incubate/vit_l_k4.py` (or a converted official
-# model, see README). Layer-wise lr decay 0.75.
+# model, see docs/checkpoints.md). Layer-wise lr decay 0.75.
 _base_ = [
     '../_base_/models/upernet_vit-l_mln.py',
     'mmseg::_base_/datasets/ade20k.py',

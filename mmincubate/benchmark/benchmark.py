@@ -204,8 +204,9 @@ class Benchmark:
         seeds = self.plan['benchmark']['seeds']
         print(f'[benchmark] {self.work_dir}: plan seeds {seeds} (finished: '
               f'{[s for s in seeds if s not in unfinished]}); this call '
-              f'runs seeds {self.spec["seeds"]}; dry run: nothing trained '
-              'or written')
+              f'runs seeds {self.spec["seeds"]}')
+        print(f'[benchmark] dry run of {self.config}: nothing trained or '
+              'written')
         return dict(configs=self.configs, plan=self.plan)
 
     def run(self) -> dict:

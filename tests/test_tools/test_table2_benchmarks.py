@@ -20,6 +20,7 @@ def test_every_arm_resolves_and_dry_runs(config, tmp_path, monkeypatch):
     result = run_tool('run_benchmark.py', config, '--dry-run',
                       '--work-dir', tmp_path / 'bench')
     assert result.returncode == 0, result.output
+    assert f'dry run of {config}: nothing trained' in result.output
     spec = load_benchmark(config)
     assert sorted(spec['arms']) == ['dgl', 'e2e', 'incubation', 'infopro']
     assert spec['budget_arm'] == 'incubation' and spec['match'] == 'flops'
