@@ -4,9 +4,9 @@ and the results, so that the benchmark continues from them on another
 machine, without the checkpoints of its work_dir."""
 import os
 import os.path as osp
-import shutil
 from typing import List
 
+from mmincubate.utils.checkpoint import write_atomic
 from .wall_time import WALL_TIME_FILE
 
 #: what is kept of a finished run
@@ -18,10 +18,9 @@ RUNS = 'runs'
 
 
 def _copy_atomic(src: str, dst: str) -> None:
-    os.makedirs(osp.dirname(dst), exist_ok=True)
-    tmp = f'{dst}.tmp{os.getpid()}'
-    shutil.copyfile(src, tmp)
-    os.replace(tmp, dst)
+    with open(src, 'rb') as f:
+        data = f.read()
+    write_atomic(dst, lambda out: out.write(data))
 
 
 def restore(results_dir: str, work_dir: str) -> List[str]:

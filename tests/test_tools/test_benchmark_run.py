@@ -45,6 +45,7 @@ def test_two_configs_timed_in_turn(tmp_path):
         'run0_repeat0', 'run1_repeat0']
 
 
+@pytest.mark.slow
 def test_a_failing_run_is_reported(tmp_path, capsys):
     with pytest.raises(SystemExit, match='failed') as error:
         benchmark_run.main([DIGITS, '--cfg-options', *SHORT,
