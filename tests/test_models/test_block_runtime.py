@@ -1,5 +1,6 @@
 """Speed options give the default's loss and gradients: activation
-checkpointing (exactly), regional torch.compile (within 1e-5; a new graph
+checkpointing (exactly, through the backbone's own switch where it has one:
+PlainViT's ``with_cp``, timm's ``set_grad_checkpointing``), regional torch.compile (within 1e-5; a new graph
 where the trainable set changes), bf16 autocast (within bf16's precision)."""
 import pytest
 import torch
@@ -7,8 +8,6 @@ from mmengine.optim import OptimWrapper
 
 from mmincubate.engine.optimizers import BF16AutocastOptimWrapper
 from mmincubate.models import DeepIncubation
-from mmincubate.models.algorithms.block_runtime import (CheckpointedForward,
-                                                        checkpoint_blocks)
 from tests.helpers import random_batch as batch
 from tests.helpers import tiny_target
 
@@ -18,9 +17,29 @@ PHASES = [dict(phase='meta', drop_path_rate=0.1),
           dict(phase='finetune', drop_path_rate=0.1)]
 
 
-def build(**kwargs):
+#: target backbones: (config, whether it checkpoints through its own switch)
+BACKBONES = {
+    'mmpretrain_vit': (dict(), False),
+    'plain_vit': (dict(type='mmincubate.PlainViT', out_type='cls_token'),
+                  True),
+    'timm_vit': (dict(_replace=dict(
+        type='TIMMBackbone', model_name='vit_small_patch16_224', img_size=8,
+        patch_size=2, in_channels=1, embed_dim=32, depth=8, num_heads=2,
+        mlp_ratio=2.0)), True),
+}
+
+
+def build(backbone='mmpretrain_vit', **kwargs):
     torch.manual_seed(0)
-    model = DeepIncubation(target=tiny_target(depth=8), **kwargs)
+    target = tiny_target(depth=8)
+    options = BACKBONES[backbone][0]
+    if '_replace' in options:  # a timm ViT: every token out, pool the cls
+        target['backbone'] = options['_replace']
+        target['neck'] = dict(type='TokenPoolNeck', pool='token',
+                              num_prefix_tokens=1)
+    else:
+        target['backbone'].update(options)
+    model = DeepIncubation(target=target, **kwargs)
     model.init_weights()
     return model
 
@@ -52,34 +71,44 @@ def assert_same(ref, other, atol):
                                        rtol=0, msg=name)
 
 
+@pytest.mark.parametrize('backbone', sorted(BACKBONES))
 @pytest.mark.parametrize('phase', PHASES, ids=lambda p: str(p.get(
     'modules', p['phase'])))
-def test_with_cp_same_loss_and_gradients(phase):
-    reference, checkpointed = build(), build(with_cp=True)
-    blocks = checkpointed._blocks(checkpointed.target)
-    assert all(isinstance(b.forward, CheckpointedForward) for b in blocks)
+def test_with_cp_same_loss_and_gradients(phase, backbone):
+    reference = build(backbone)
+    checkpointed = build(backbone, with_cp=True)
+    assert checkpointed._backbone_checkpoints == BACKBONES[backbone][1]
+    # nothing is patched onto the blocks
+    assert all('forward' not in vars(block)
+               for block in checkpointed._blocks(checkpointed.target))
     assert checkpointed.state_dict().keys() == reference.state_dict().keys()
     assert_same(loss_and_grads(reference, phase),
                 loss_and_grads(checkpointed, phase), atol=1e-6)
-    assert checkpoint_blocks(blocks) == 0  # already checkpointed
 
 
-def test_with_cp_stores_fewer_activations():
-    """Fewer tensors are saved for the backward pass of fine-tuning."""
-    def saved(model):
-        model.set_phase('finetune')
-        model.train()
-        count = [0]
+def saved_tensors(model, phase: dict) -> int:
+    """How many tensors one training forward saves for its backward."""
+    model.set_phase(**phase)
+    model.train()
+    count = [0]
 
-        def pack(tensor):
-            count[0] += 1
-            return tensor
-        inputs, samples = batch()
-        with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-            sum(model.loss(inputs, samples).values())
-        return count[0]
+    def pack(tensor):
+        count[0] += 1
+        return tensor
+    inputs, samples = batch()
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        sum(v for k, v in model.loss(inputs, samples).items() if 'loss' in k)
+    return count[0]
 
-    assert saved(build(with_cp=True)) < saved(build()) / 2
+
+@pytest.mark.parametrize('backbone', sorted(BACKBONES))
+@pytest.mark.parametrize('phase', [PHASES[1], PHASES[3]],
+                         ids=['incubate', 'finetune'])
+def test_with_cp_stores_fewer_activations(phase, backbone):
+    """Fewer tensors are saved for the backward pass of incubation (the
+    hybrids call the blocks) and of fine-tuning (the backbone's forward)."""
+    assert saved_tensors(build(backbone, with_cp=True), phase) < \
+        saved_tensors(build(backbone), phase) / 2
 
 
 class GraphCounter:

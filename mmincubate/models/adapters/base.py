@@ -84,6 +84,21 @@ class IncubationAdapter(metaclass=ABCMeta):
                     module, 'drop_prob'):
                 module.drop_prob = float(rate)
 
+    def set_grad_checkpointing(self, backbone: nn.Module,
+                               enable: bool = True) -> bool:
+        """Let the backbone recompute its blocks' activations in the
+        backward pass of its own forward, through its own switch: timm's
+        ``set_grad_checkpointing`` or OpenMMLab's ``with_cp``. Returns
+        False where the backbone has neither; the algorithm then
+        checkpoints the blocks as it calls them (:func:`run_block`)."""
+        if callable(getattr(backbone, 'set_grad_checkpointing', None)):
+            backbone.set_grad_checkpointing(enable)
+            return True
+        if hasattr(backbone, 'with_cp'):
+            backbone.with_cp = bool(enable)
+            return True
+        return False
+
     # ---- names (relative to the backbone) ----------------------------
     @abstractmethod
     def part_of(self, key: str) -> Tuple[str, Optional[int]]:

@@ -58,6 +58,12 @@ class TimmViTAdapter(IncubationAdapter):
         x = model.patch_drop(x)
         return model.norm_pre(x), None
 
+    def set_grad_checkpointing(self, backbone: nn.Module,
+                               enable: bool = True) -> bool:
+        """timm's own switch: ``forward_features`` checkpoints the blocks."""
+        backbone.timm_model.set_grad_checkpointing(enable)
+        return True
+
     def finalize(self, backbone: nn.Module, tokens: torch.Tensor,
                  context: Any) -> tuple:
         """What ``TIMMBackbone`` returns: the final norm, then timm's head

@@ -1,9 +1,10 @@
 """How the blocks run: activation checkpointing and regional compilation.
 
-Neither changes a parameter name or a state-dict key: checkpointing replaces
-a block's ``forward`` on the instance, compilation uses
-``nn.Module.compile`` (the module's ``__call__`` runs compiled code, the
-module itself stays the same object).
+Neither changes a parameter name or a state-dict key: checkpointing wraps
+the call of a block where the algorithm composes blocks itself (a backbone's
+own forward uses its own switch, ``IncubationAdapter.set_grad_checkpointing``),
+compilation uses ``nn.Module.compile`` (the module's ``__call__`` runs
+compiled code, the module itself stays the same object).
 """
 from typing import Iterable
 
@@ -20,35 +21,33 @@ from torch.utils.checkpoint import checkpoint
 RECOMPILE_LIMIT = 64
 
 
-class CheckpointedForward:
-    """A block's forward that keeps no activations while training: they are
-    recomputed in the backward pass (``torch.utils.checkpoint``, non-reentrant,
-    the random state restored, so drop path draws the same masks). Without
-    autograd (validation, the frozen meta prefix) it is the plain forward.
+def run_block(block: nn.Module, tokens: torch.Tensor,
+              checkpointed: bool) -> torch.Tensor:
+    """``block(tokens)``; with ``checkpointed`` and autograd on, its
+    activations are not kept but recomputed in the backward pass
+    (``torch.utils.checkpoint``, non-reentrant, the random state restored,
+    so drop path draws the same masks). Without autograd (validation, the
+    frozen meta prefix) it is the plain call.
+
+    Example:
+        >>> tokens = run_block(blocks[3], tokens, checkpointed=True)
     """
-
-    def __init__(self, block: nn.Module) -> None:
-        self.block = block
-
-    def __call__(self, *args, **kwargs):
-        plain = type(self.block).forward
-        if torch.is_grad_enabled():
-            return checkpoint(plain, self.block, *args, use_reentrant=False,
-                              **kwargs)
-        return plain(self.block, *args, **kwargs)
+    if checkpointed and torch.is_grad_enabled():
+        return checkpoint(block, tokens, use_reentrant=False)
+    return block(tokens)
 
 
-def checkpoint_blocks(blocks: Iterable[nn.Module]) -> int:
-    """Recompute the activations of ``blocks`` in the backward pass instead
-    of storing them; returns how many blocks it changed (a block already
-    checkpointed is left as it is)."""
-    changed = 0
-    for block in blocks:
-        if isinstance(block.__dict__.get('forward'), CheckpointedForward):
-            continue
-        block.forward = CheckpointedForward(block)
-        changed += 1
-    return changed
+def checkpointed_features(adapter, classifier: nn.Module,
+                          inputs: torch.Tensor) -> tuple:
+    """The classifier's features (backbone, then neck) with every block
+    run through :func:`run_block`, for a backbone with no checkpointing
+    switch of its own; ``adapter`` composes it (an ``IncubationAdapter``)."""
+    backbone = adapter.backbone_of(classifier)
+    tokens, context = adapter.embed(backbone, inputs)
+    for block in adapter.blocks(backbone):
+        tokens = run_block(block, tokens, checkpointed=True)
+    return adapter.neck(classifier,
+                        adapter.finalize(backbone, tokens, context))
 
 
 def compile_blocks(blocks: Iterable[nn.Module], **compile_kwargs) -> int:

@@ -7,7 +7,7 @@ from mmengine.model import BaseModel
 from torch import nn
 
 from mmincubate.registry import MODELS
-from .block_runtime import checkpoint_blocks, compile_blocks
+from .block_runtime import compile_blocks
 from .hybrid_forward import HybridForward
 from .module_split import PHASES, EvalTarget
 from .per_hybrid_step import GradReducer, train_step_per_hybrid
@@ -33,8 +33,7 @@ class DeepIncubation(HybridForward, TargetSplit, PhasedAlgorithm, BaseModel):
     :meth:`set_phase`: ``'meta'`` trains the meta model end to end,
     ``'incubate'`` trains the listed modules (each module's gradient is that
     of its own hybrid alone; with several, one backward per hybrid, see
-    ``per_hybrid_backward``), ``'finetune'`` trains
-    the assembled target end to end. It asks :meth:`module_parameters` for
+    ``per_hybrid_backward``), ``'finetune'`` trains the assembled target. It asks :meth:`module_parameters` for
     per-module gradient clipping and validates under :meth:`evaluate_as`.
     Everything backbone-specific comes from the adapter
     (:class:`~mmincubate.models.adapters.IncubationAdapter`).
@@ -128,8 +127,9 @@ class DeepIncubation(HybridForward, TargetSplit, PhasedAlgorithm, BaseModel):
         self._eval_target: EvalTarget = 'target'
         self.with_cp = bool(with_cp)
         self.per_hybrid_backward = bool(per_hybrid_backward)
-        if self.with_cp:
-            checkpoint_blocks(self._blocks(self.target))
+        # the backbone's own switch, where it has one (target_loss)
+        self._backbone_checkpoints = self.with_cp and \
+            self.adapter.set_grad_checkpointing(self._backbone(self.target))
 
     def _backbone(self, classifier: nn.Module) -> nn.Module:
         return self.adapter.backbone_of(classifier)
@@ -277,7 +277,7 @@ class DeepIncubation(HybridForward, TargetSplit, PhasedAlgorithm, BaseModel):
         if self.phase == 'meta':
             return self.meta.loss(inputs, data_samples)
         if self.phase == 'finetune':
-            return self.target.loss(inputs, data_samples)
+            return self.target_loss(inputs, data_samples)
         losses = {}
         for _, hybrid_losses in self.iter_hybrid_losses(inputs,
                                                         data_samples):

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .block_runtime import checkpointed_features, run_block
 from .meta_prefix import meta_prefixes
 from .module_split import EvalTarget, module_key
 
@@ -17,8 +18,9 @@ class HybridForward:
     """The hybrid forward of :class:`DeepIncubation` (which sets
     ``adapter``, ``target``, ``meta``, ``num_modules``, ``module_depths``,
     ``module_block_ranges``, ``meta_blocks_per_module``, ``drop_path_rate``,
-    ``active_modules``, ``_eval_target`` and provides ``_backbone``,
-    ``_blocks`` and ``check_modules``)."""
+    ``with_cp``, ``_backbone_checkpoints``, ``active_modules``,
+    ``_eval_target`` and provides ``_backbone``, ``_blocks`` and
+    ``check_modules``)."""
 
     def _set_rates(self, blocks: Sequence[nn.Module],
                    rates: Sequence[float]) -> None:
@@ -43,7 +45,7 @@ class HybridForward:
         position = index * per_module
         for b in range(begin, end):
             self.adapter.set_drop_path(target_blocks[b], rates[position])
-            tokens = target_blocks[b](tokens)
+            tokens = run_block(target_blocks[b], tokens, self.with_cp)
             position += 1
         for j in range((index + 1) * per_module, len(meta_blocks)):
             self.adapter.set_drop_path(meta_blocks[j], rates[position])
@@ -89,6 +91,16 @@ class HybridForward:
             losses = self.adapter.head_of(owner).loss(feats, data_samples)
             yield i, {module_key(key, i): value
                       for key, value in losses.items()}
+
+    def target_loss(self, inputs: torch.Tensor, data_samples: list) -> dict:
+        """The whole target's loss (fine-tuning); with ``with_cp`` its
+        blocks recompute their activations in the backward pass, through
+        the backbone's own switch or else called one by one here."""
+        if self.with_cp and not self._backbone_checkpoints:
+            feats = checkpointed_features(self.adapter, self.target, inputs)
+            return self.adapter.head_of(self.target).loss(feats,
+                                                          data_samples)
+        return self.target.loss(inputs, data_samples)
 
     @contextmanager
     def evaluate_as(self, what: EvalTarget) -> Iterator[None]:
