@@ -13,9 +13,11 @@ Example:
     >>> message = wrong_kind_message('module_1.pth', ckpt, wanted='meta')
 """
 import json
-from typing import Any, Optional
+import os.path as osp
+from typing import Any, NoReturn, Optional
 
-from .checkpoint import CheckpointFormatError
+from .checkpoint import (CheckpointFormatError, get_state_dict,
+                         load_checkpoint_file)
 
 #: what a file given as a checkpoint should be, by use
 WANTED = ('meta', 'target', 'model')
@@ -121,3 +123,25 @@ def wrong_kind_message(filename: str, checkpoint: Any,
                 'assembled.pth or final.pth that run exported into its '
                 'work_dir.')
     return None
+
+
+def raise_model_load_error(filename: str, error: BaseException) -> NoReturn:
+    """Raise the clear error for ``filename`` having failed to load into a
+    runner's model with ``error`` (call it from an ``except
+    CHECKPOINT_READ_ERRORS`` clause).
+
+    The file is read again (weights-only, its tensors mapped, not copied) to
+    say what it is: unreadable or refused (the error of
+    :func:`load_checkpoint_file`), no dict of weights, or one of this
+    project's other kinds (:func:`wrong_kind_message`). Otherwise, or for a
+    file that is not local, ``error`` is raised unchanged.
+    """
+    if not osp.isfile(filename):
+        raise error
+    checkpoint = load_checkpoint_file(filename, trust_mmengine=True,
+                                      mmap=True)
+    get_state_dict(checkpoint, filename)
+    message = wrong_kind_message(filename, checkpoint, 'model')
+    if message is None:
+        raise error
+    raise CheckpointFormatError(message) from error

@@ -120,22 +120,32 @@ def test_runner_and_loader_report_a_failure_alike(malicious, tmp_path,
     assert not marker.exists()
 
 
-def test_runner_does_not_translate_errors_of_fitting_the_model(monkeypatch):
-    """Only reading the file is translated: an error raised after the file
-    was read (loading it into the model) propagates unchanged."""
+@pytest.mark.parametrize('meta', [None, dict(kind='mmincubate.module',
+                                               index=1, num_modules=4)],
+                         ids=['weights', 'module'])
+def test_runner_explains_only_what_the_file_is(monkeypatch, tmp_path, meta):
+    """An error raised after the file was read (loading it into the model)
+    propagates unchanged, unless the file's kind explains it: the file is
+    read again and a module checkpoint is named as one."""
     from mmengine.runner import Runner
 
     from mmincubate.engine.runners import SafeCheckpointRunner
+    path = tmp_path / 'weights.pth'
+    torch.save({'state_dict': {'w': torch.ones(1)},
+                **({'meta': meta} if meta else {})}, path)
 
     def read_then_fail(self, filename, **kwargs):
-        self.call_hook('after_load_checkpoint',
-                       checkpoint={'state_dict': {'w': torch.ones(1)}})
         raise RuntimeError('size mismatch for w')
 
     monkeypatch.setattr(Runner, 'load_checkpoint', read_then_fail)
-    monkeypatch.setattr(Runner, 'call_hook', lambda self, name, **kw: None)
     runner = SafeCheckpointRunner.__new__(SafeCheckpointRunner)
-    with pytest.raises(RuntimeError) as err:
-        SafeCheckpointRunner.load_checkpoint(runner, 'any.pth')
-    assert type(err.value) is RuntimeError
-    assert str(err.value) == 'size mismatch for w'
+    with pytest.raises((RuntimeError, CheckpointFormatError)) as err:
+        SafeCheckpointRunner.load_checkpoint(runner, str(path))
+    if meta is None:
+        assert type(err.value) is RuntimeError
+        assert str(err.value) == 'size mismatch for w'
+    else:
+        assert type(err.value) is CheckpointFormatError
+        assert f'"{path}" is the checkpoint of module 1 (of 4)' in \
+            str(err.value)
+        assert isinstance(err.value.__cause__, RuntimeError)

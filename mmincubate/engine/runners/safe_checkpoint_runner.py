@@ -10,6 +10,8 @@ from mmengine.dist import master_only
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
+from mmincubate.engine.hooks.portable_checkpoint_hook import \
+    PortableCheckpointHook
 from mmincubate.engine.hooks.random_state_hook import RandomStateHook
 from mmincubate.engine.runners.ddp_config import ddp_wrapper_cfg
 from mmincubate.engine.runners.distributed_env import \
@@ -21,13 +23,10 @@ from mmincubate.engine.runners.resume_checkpoint import \
 from mmincubate.models.adapters import freeze_never_used
 from mmincubate.registry import RUNNERS
 from mmincubate.utils.checkpoint import (CHECKPOINT_READ_ERRORS,
-                                         CheckpointFormatError, commit_file,
-                                         get_state_dict,
-                                         make_message_hub_portable,
-                                         raise_checkpoint_read_error,
+                                         commit_file,
                                          trust_mmengine_checkpoints)
 from mmincubate.utils.checkpoint_kinds import (check_torch_checkpoint,
-                                               wrong_kind_message)
+                                               raise_model_load_error)
 
 
 @RUNNERS.register_module()
@@ -95,10 +94,12 @@ class SafeCheckpointRunner(Runner):
 
     def register_hooks(self, default_hooks=None, custom_hooks=None) -> None:
         """mmengine's hooks, plus :class:`RandomStateHook` (exact resume)
-        when the config does not list it."""
+        and :class:`PortableCheckpointHook` (weights-only loading) where the
+        config does not list them."""
         super().register_hooks(default_hooks, custom_hooks)
-        if not any(isinstance(h, RandomStateHook) for h in self.hooks):
-            self.register_hook(RandomStateHook())  # in any default scope
+        for hook_type in (RandomStateHook, PortableCheckpointHook):
+            if not any(isinstance(h, hook_type) for h in self.hooks):
+                self.register_hook(hook_type())  # in any default scope
 
     def _wrapper_cfg(self, given: Optional[dict],
                      model: torch.nn.Module) -> Optional[dict]:
@@ -141,18 +142,6 @@ class SafeCheckpointRunner(Runner):
         as it was."""
         self._config_dump_pending = True
 
-    def call_hook(self, fn_name: str, **kwargs) -> None:
-        if fn_name == 'before_save_checkpoint':
-            # keep the checkpoint loadable under weights-only rules
-            make_message_hub_portable(kwargs['checkpoint'])
-        elif fn_name == 'after_load_checkpoint':
-            self._checkpoint_read = kwargs['checkpoint']
-            # a file holding no dict of weights fails here, naming the file,
-            # not deep inside mmengine ("Tensor.__contains__ only ...")
-            get_state_dict(kwargs['checkpoint'],
-                           getattr(self, '_checkpoint_in_load', '<checkpoint>'))
-        super().call_hook(fn_name, **kwargs)
-
     def load_checkpoint(self,
                         filename: str,
                         map_location: Union[str, Callable] = 'cpu',
@@ -168,8 +157,6 @@ class SafeCheckpointRunner(Runner):
         what to use instead (:func:`wrong_kind_message`); other errors of
         fitting the weights propagate unchanged.
         """
-        self._checkpoint_in_load = filename
-        self._checkpoint_read = None  # set by after_load_checkpoint
         if osp.isfile(filename):
             check_torch_checkpoint(filename)
         try:
@@ -178,15 +165,7 @@ class SafeCheckpointRunner(Runner):
                     filename, map_location=map_location, strict=strict,
                     revise_keys=revise_keys)
         except CHECKPOINT_READ_ERRORS as error:
-            if self._checkpoint_read is None:
-                raise_checkpoint_read_error(filename, error)
-            message = wrong_kind_message(filename, self._checkpoint_read,
-                                         'model')
-            if message is None:
-                raise
-            raise CheckpointFormatError(message) from error
-        finally:
-            self._checkpoint_read = None
+            raise_model_load_error(filename, error)
 
     @master_only
     def save_checkpoint(self,
