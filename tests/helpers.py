@@ -151,8 +151,8 @@ def shared_run_cfg(work_dir, phases=SHARED_PHASES, **model):
 def train(cfg):
     """Train ``cfg`` with the project's runner; the runner and a copy of the
     final weights."""
-    from mmincubate.engine.runners import SafeCheckpointRunner
-    runner = SafeCheckpointRunner.from_cfg(cfg)
+    from mmincubate.engine.runners import ExactResumeRunner
+    runner = ExactResumeRunner.from_cfg(cfg)
     runner.train()
     return runner, {k: v.clone() for k, v in runner.model.state_dict().items()}
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Distributed training on one machine with torchrun. On a machine without a
-# GPU the processes use gloo (SafeCheckpointRunner chooses it).
+# GPU the processes use gloo (ExactResumeRunner chooses it).
 #   bash tools/dist_train.sh CONFIG NUM_PROCS [train.py args ...]
 set -euo pipefail
 if [ $# -lt 2 ]; then

@@ -64,7 +64,7 @@ def mmincubate_scope() -> str:
     from mmengine.registry import init_default_scope
     init_default_scope('mmincubate')
     from mmincubate.registry import RUNNERS
-    RUNNERS.get('SafeCheckpointRunner')
+    RUNNERS.get('ExactResumeRunner')
     return f'mmincubate {mmincubate.__version__} registries resolve'
 
 

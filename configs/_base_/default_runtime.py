@@ -1,7 +1,7 @@
 # Runtime defaults shared by every mmincubate config.
 default_scope = 'mmincubate'
 # atomic checkpoints, strict and weights-only-safe loading, CPU-capable DDP
-runner_type = 'SafeCheckpointRunner'
+runner_type = 'ExactResumeRunner'
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
@@ -18,7 +18,7 @@ default_hooks = dict(
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-    # SafeCheckpointRunner switches to gloo when there is no GPU
+    # ExactResumeRunner switches to gloo when there is no GPU
     dist_cfg=dict(backend='nccl'),
 )
 

@@ -18,7 +18,7 @@ INPUT_ERRORS = (ValueError, FileNotFoundError, CheckpointFormatError,
 
 def build_runner(cfg: Config):
     """Build ``cfg.runner_type`` if set, else mmincubate's
-    :class:`SafeCheckpointRunner` (atomic checkpoints, strict and
+    :class:`ExactResumeRunner` (atomic checkpoints, strict and
     weights-only-safe loading, exact resume, CPU DDP).
 
     Example:
@@ -30,8 +30,8 @@ def build_runner(cfg: Config):
         if cfg.get('default_scope') is not None:
             init_default_scope(cfg.default_scope)
         return RUNNERS.build(cfg)
-    from mmincubate.engine.runners import SafeCheckpointRunner
-    return SafeCheckpointRunner.from_cfg(cfg)
+    from mmincubate.engine.runners import ExactResumeRunner
+    return ExactResumeRunner.from_cfg(cfg)
 
 
 _TIMESTAMP = re.compile(r'\d{8}_\d{6}')
@@ -48,7 +48,7 @@ def run_reporting_input_errors(cfg: Config, action: str = 'train'):
     the ``<work_dir>/<timestamp>/`` log folder of the failed start is
     removed, and the work_dir too if this start created it and it is
     empty. Errors once the checkpoint has been accepted
-    (``runner.inputs_accepted``, set by :class:`SafeCheckpointRunner`)
+    (``runner.inputs_accepted``, set by :class:`ExactResumeRunner`)
     propagate unchanged, files kept.
 
     Example:

@@ -83,7 +83,7 @@ def make_message_hub_portable(checkpoint: dict) -> None:
 
 def mmengine_trusted_globals() -> List[Any]:
     """The exact non-tensor types of mmengine 0.10.7 training checkpoints
-    as :class:`SafeCheckpointRunner` writes them.
+    as :class:`ExactResumeRunner` writes them.
 
     The message hub's buffers (:class:`PortableHistoryBuffer`), and numpy
     arrays, scalars and dtypes (logged values, ``np.random`` states). Each is
@@ -126,7 +126,7 @@ def raise_checkpoint_read_error(filename: str,
     """Raise the error for ``torch.load`` having failed on ``filename``.
 
     The one translation wherever mmincubate reads a checkpoint
-    (:func:`load_checkpoint_file`, ``SafeCheckpointRunner.load_checkpoint``),
+    (:func:`load_checkpoint_file`, ``ExactResumeRunner.load_checkpoint``),
     so a failure reads the same on every path:
 
     - a weights-only refusal: :class:`UnsafeCheckpointError` naming the file,

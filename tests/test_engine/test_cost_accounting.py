@@ -5,7 +5,7 @@ import os.path as osp
 
 import pytest
 
-from mmincubate.engine.runners import SafeCheckpointRunner
+from mmincubate.engine.runners import ExactResumeRunner
 from tests.helpers import ROOT, short_cfg, tiny_target
 
 DIMS, HEADS, DEPTH, K, CLASSES = 32, 2, 8, 4, 10
@@ -79,7 +79,7 @@ def sequential(tmp_path_factory):
     phases = [dict(phase='meta', max_iters=3, val_interval=3),
               dict(phase='incubate', max_iters=2, mode='sequential'),
               dict(phase='finetune', max_iters=3, val_interval=3)]
-    SafeCheckpointRunner.from_cfg(make_cfg(work_dir, phases)).train()
+    ExactResumeRunner.from_cfg(make_cfg(work_dir, phases)).train()
     return summary_of(work_dir)
 
 
@@ -135,7 +135,7 @@ def test_images_totals_and_evaluations_add_up(sequential):
 def test_parallel_incubation_runs_the_prefix_once(tmp_path):
     phases = [dict(phase='meta', max_iters=1, val_interval=100),
               dict(phase='incubate', max_iters=1, val_interval=100)]
-    SafeCheckpointRunner.from_cfg(make_cfg(tmp_path, phases)).train()
+    ExactResumeRunner.from_cfg(make_cfg(tmp_path, phases)).train()
     summary = summary_of(tmp_path)
     measured = stage(summary, 'incubate[0, 1, 2, 3]')['flops_per_image']
     assert measured == parallel_incubation()
@@ -144,7 +144,7 @@ def test_parallel_incubation_runs_the_prefix_once(tmp_path):
 
 def test_e2e_runs_record_the_same_figures(tmp_path):
     cfg = make_cfg(tmp_path, 6, config='configs/e2e/vit_tiny_e2e_digits.py')
-    SafeCheckpointRunner.from_cfg(cfg).train()
+    ExactResumeRunner.from_cfg(cfg).train()
     summary = summary_of(tmp_path)
     (train, ) = summary['cost']['stages']
     assert train['name'] == 'train'

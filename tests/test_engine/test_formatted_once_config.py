@@ -34,9 +34,9 @@ def test_formats_once_per_content(monkeypatch):
 def test_runner_keeps_its_config_formatted_once(tmp_path):
     """The runner's config is a FormattedOnceConfig (built only: the
     checkpoints of the session's shared run carry its text)."""
-    from mmincubate.engine.runners import SafeCheckpointRunner
+    from mmincubate.engine.runners import ExactResumeRunner
     cfg = short_cfg(tmp_path, 2, config=E2E_DIGITS)
-    runner = SafeCheckpointRunner.from_cfg(cfg)
+    runner = ExactResumeRunner.from_cfg(cfg)
     assert isinstance(runner.cfg, FormattedOnceConfig)
     assert runner.cfg.pretty_text == Config.pretty_text.fget(runner.cfg)
 

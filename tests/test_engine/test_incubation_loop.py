@@ -7,7 +7,7 @@ import pytest
 import torch
 from mmengine.hooks import Hook
 
-from mmincubate.engine.runners import SafeCheckpointRunner
+from mmincubate.engine.runners import ExactResumeRunner
 from mmincubate.models.assembly import assemble_modules
 from mmincubate.utils import load_checkpoint_file
 from tests.helpers import shared_run_cfg as make_cfg
@@ -109,7 +109,7 @@ def test_sequential_subset_and_assembly(digits_run, tmp_path):
     ([dict(phase='finetune', max_iters=2)], 'target_checkpoint'),
 ])
 def test_bad_schedules(tmp_path, phases, message):
-    runner = SafeCheckpointRunner.from_cfg(make_cfg(tmp_path, phases=phases))
+    runner = ExactResumeRunner.from_cfg(make_cfg(tmp_path, phases=phases))
     with pytest.raises(ValueError, match=message):
         runner.train()
 
@@ -144,7 +144,7 @@ def test_gradient_accumulation_per_phase(tmp_path):
               dict(phase='finetune', max_iters=3, val_interval=100)]
     cfg = make_cfg(tmp_path, phases=phases)
     cfg.optim_wrapper.accumulative_counts = 2
-    runner = SafeCheckpointRunner.from_cfg(cfg)
+    runner = ExactResumeRunner.from_cfg(cfg)
     recorder = RecordUpdates()
     runner.register_hook(recorder)
     runner.train()
@@ -165,7 +165,7 @@ def test_parallel_equals_sequential_without_drop_path(digits_run,
                        optim_wrapper=dict(clip_grad=dict(max_norm=1.0)))]
         cfg = make_cfg(tmp_path / mode, phases=phases,
                        meta_checkpoint=osp.join(work_dir, 'meta.pth'))
-        runner = SafeCheckpointRunner.from_cfg(cfg)
+        runner = ExactResumeRunner.from_cfg(cfg)
         initial = {k: v.clone() for k, v in runner.model.state_dict().items()}
         runner.train()
         states[mode] = runner.model.state_dict()
@@ -199,7 +199,7 @@ class _Recorder(Hook):
 
 
 def test_loop_tells_hooks_what_happened(tmp_path):
-    runner = SafeCheckpointRunner.from_cfg(make_cfg(tmp_path, phases=SHORT))
+    runner = ExactResumeRunner.from_cfg(make_cfg(tmp_path, phases=SHORT))
     recorder = _Recorder()
     runner.register_hook(recorder)
     runner.train()
@@ -231,7 +231,7 @@ def test_loop_tells_hooks_what_happened(tmp_path):
     resumed = make_cfg(tmp_path, phases=SHORT)
     resumed.resume = True
     resumed.load_from = str(tmp_path / 'iter_5.pth')
-    runner = SafeCheckpointRunner.from_cfg(resumed)
+    runner = ExactResumeRunner.from_cfg(resumed)
     recorder = _Recorder()
     runner.register_hook(recorder)
     runner.train()
@@ -247,7 +247,7 @@ def test_early_stopping_ends_the_run_after_its_stage(tmp_path):
                              monitor='meta/accuracy/top1', patience=1,
                              min_delta=1000.0)]
     cfg.train_cfg.phases[0]['val_interval'] = 2
-    runner = SafeCheckpointRunner.from_cfg(cfg)
+    runner = ExactResumeRunner.from_cfg(cfg)
     runner.train()
     assert any(type(h).__name__ == 'IncubationHook' for h in runner.hooks)
     # validations at iterations 2 (the best) and 4 (no gain: stop)

@@ -26,7 +26,7 @@ from mmengine.config import Config
 from mmengine.logging import MMLogger
 
 from mmincubate.engine.hooks import IncubationHook, RandomStateHook
-from mmincubate.engine.runners import SafeCheckpointRunner
+from mmincubate.engine.runners import ExactResumeRunner
 from mmincubate.utils import load_checkpoint_file
 from mmincubate.utils.rng import apply_rng, capture_rng, rng_state_for_rank
 from tests.kill_resume import (assert_same_tree, finish, kill_after, launch,
@@ -122,7 +122,7 @@ def test_each_rank_gets_its_own_random_state_back(tmp_path, monkeypatch):
     reseed replaces every random stream a checkpoint would restore."""
     cfg = Config.fromfile(CONFIG)
     cfg.work_dir = str(tmp_path)
-    runner = SafeCheckpointRunner.from_cfg(cfg)
+    runner = ExactResumeRunner.from_cfg(cfg)
     runner.train_loop  # built: the loop's state and the random states
     hooks = [h for h in runner.hooks
              if isinstance(h, (IncubationHook, RandomStateHook))]

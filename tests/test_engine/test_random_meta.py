@@ -6,7 +6,7 @@ import os.path as osp
 import torch
 from mmengine.hooks import Hook
 
-from mmincubate.engine.runners import SafeCheckpointRunner
+from mmincubate.engine.runners import ExactResumeRunner
 from tests.helpers import ROOT, run_tool, short_cfg
 
 CONFIG = osp.join(ROOT, 'configs/incubate/vit_tiny_k4_digits_random_meta.py')
@@ -15,7 +15,7 @@ PHASES = [dict(phase='incubate', max_iters=2, val_interval=10),
 
 
 def test_the_meta_model_is_never_trained_or_loaded(tmp_path):
-    runner = SafeCheckpointRunner.from_cfg(short_cfg(tmp_path, PHASES,
+    runner = ExactResumeRunner.from_cfg(short_cfg(tmp_path, PHASES,
                                                      config=CONFIG))
     loaded = []
     model = runner.model

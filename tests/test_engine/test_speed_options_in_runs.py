@@ -6,7 +6,7 @@ the default."""
 import pytest
 import torch
 
-from mmincubate.engine.runners import SafeCheckpointRunner
+from mmincubate.engine.runners import ExactResumeRunner
 from tests.helpers import SHORT_PHASES as SHORT
 from tests.helpers import shared_run_cfg as make_cfg
 
@@ -15,7 +15,7 @@ def run(tmp_path, name, **options):
     model = options.pop('model', {})
     cfg = make_cfg(tmp_path / name, phases=SHORT, **model)
     cfg.merge_from_dict(options)
-    runner = SafeCheckpointRunner.from_cfg(cfg)
+    runner = ExactResumeRunner.from_cfg(cfg)
     runner.train()
     return runner, {k: v.clone() for k, v in runner.model.state_dict().items()}
 

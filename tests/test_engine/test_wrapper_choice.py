@@ -4,13 +4,13 @@ otherwise, a config's own choice always (checked on a built runner; the
 two-process runs in tests/test_tools/test_dist_train.py train with it)."""
 from mmengine.config import Config
 
-from mmincubate.engine.runners import SafeCheckpointRunner
+from mmincubate.engine.runners import ExactResumeRunner
 from mmincubate.registry import MODEL_WRAPPERS
 from tests.helpers import E2E_DIGITS, shared_run_cfg
 
 
 def test_wrapper_configs(tmp_path):
-    runner = SafeCheckpointRunner.from_cfg(shared_run_cfg(str(tmp_path)))
+    runner = ExactResumeRunner.from_cfg(shared_run_cfg(str(tmp_path)))
     model = runner.model
     assert hasattr(model, 'steps_hybrid_by_hybrid')
     chosen = runner._wrapper_cfg(None, model)
@@ -29,6 +29,6 @@ def test_wrapper_configs(tmp_path):
 
     cfg = Config.fromfile(E2E_DIGITS)
     cfg.work_dir = str(tmp_path / 'e2e')
-    plain = SafeCheckpointRunner.from_cfg(cfg)
+    plain = ExactResumeRunner.from_cfg(cfg)
     assert plain._wrapper_cfg(None, plain.model)['type'] == \
         'MMDistributedDataParallel'

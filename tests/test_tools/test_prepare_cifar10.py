@@ -17,7 +17,7 @@ from mmengine.config import Config
 from PIL import Image
 
 from mmincubate.engine.hooks.cost_accounting_hook import COST_KEYS
-from mmincubate.engine.runners import SafeCheckpointRunner
+from mmincubate.engine.runners import ExactResumeRunner
 from mmincubate.utils import load_checkpoint_file
 from tests.helpers import CIFAR_TAR, ROOT, load_tool, run_tool, summary
 
@@ -130,7 +130,7 @@ def test_incubation_config_trains_on_prepared_cifar(prepared, tmp_path):
         phase.max_epochs = epochs
     cfg.visualizer.vis_backends = [dict(type='LocalVisBackend')]
     cfg.work_dir = str(tmp_path)
-    runner = SafeCheckpointRunner.from_cfg(cfg)
+    runner = ExactResumeRunner.from_cfg(cfg)
     runner.train()
     assert runner.train_loop.iter == 10
     assert [s.name for s in runner.train_loop.stages] == [

@@ -15,7 +15,7 @@ def incubated_vit(tmp_path_factory) -> str:
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
 
-    from mmincubate.engine.runners import SafeCheckpointRunner
+    from mmincubate.engine.runners import ExactResumeRunner
     init_default_scope('mmincubate')
     root = tmp_path_factory.mktemp('incubated_vit')
     data = str(root / 'cifar')
@@ -46,7 +46,7 @@ def incubated_vit(tmp_path_factory) -> str:
         default_hooks=dict(checkpoint=dict(type='CheckpointHook',
                                            interval=100)),
         randomness=dict(seed=0)))
-    SafeCheckpointRunner.from_cfg(cfg).train()
+    ExactResumeRunner.from_cfg(cfg).train()
     final = str(root / 'work' / 'final.pth')
     assert osp.isfile(final)
     return final

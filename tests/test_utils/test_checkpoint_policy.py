@@ -33,11 +33,11 @@ def test_malicious_pickle_is_refused(malicious, trust):
 
 
 def test_runner_refuses_malicious_resume(malicious, tmp_path):
-    from mmincubate.engine.runners import SafeCheckpointRunner
+    from mmincubate.engine.runners import ExactResumeRunner
     path, marker = malicious
-    runner = SafeCheckpointRunner.__new__(SafeCheckpointRunner)
+    runner = ExactResumeRunner.__new__(ExactResumeRunner)
     with pytest.raises(UnsafeCheckpointError):
-        SafeCheckpointRunner.load_checkpoint(runner, str(path))
+        ExactResumeRunner.load_checkpoint(runner, str(path))
     assert not marker.exists()
 
 
@@ -87,10 +87,10 @@ def test_atomic_save_has_the_mode_of_a_plain_save(tmp_path, umask):
 
 
 def _runner_failure(path) -> Exception:
-    from mmincubate.engine.runners import SafeCheckpointRunner
-    runner = SafeCheckpointRunner.__new__(SafeCheckpointRunner)
+    from mmincubate.engine.runners import ExactResumeRunner
+    runner = ExactResumeRunner.__new__(ExactResumeRunner)
     with pytest.raises(Exception) as err:
-        SafeCheckpointRunner.load_checkpoint(runner, str(path))
+        ExactResumeRunner.load_checkpoint(runner, str(path))
     return err.value
 
 
@@ -127,7 +127,7 @@ def test_runner_explains_only_what_the_file_is(monkeypatch, tmp_path, meta):
     read again and a module checkpoint is named as one."""
     from mmengine.runner import Runner
 
-    from mmincubate.engine.runners import SafeCheckpointRunner
+    from mmincubate.engine.runners import ExactResumeRunner
     path = tmp_path / 'weights.pth'
     torch.save({'state_dict': {'w': torch.ones(1)},
                 **({'meta': meta} if meta else {})}, path)
@@ -136,9 +136,9 @@ def test_runner_explains_only_what_the_file_is(monkeypatch, tmp_path, meta):
         raise RuntimeError('size mismatch for w')
 
     monkeypatch.setattr(Runner, 'load_checkpoint', read_then_fail)
-    runner = SafeCheckpointRunner.__new__(SafeCheckpointRunner)
+    runner = ExactResumeRunner.__new__(ExactResumeRunner)
     with pytest.raises((RuntimeError, CheckpointFormatError)) as err:
-        SafeCheckpointRunner.load_checkpoint(runner, str(path))
+        ExactResumeRunner.load_checkpoint(runner, str(path))
     if meta is None:
         assert type(err.value) is RuntimeError
         assert str(err.value) == 'size mismatch for w'

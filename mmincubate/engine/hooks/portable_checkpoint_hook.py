@@ -14,7 +14,7 @@ class PortableCheckpointHook(Hook):
     is written this hook swaps them for
     :class:`~mmincubate.utils.checkpoint.PortableHistoryBuffer` (the same
     data, no functions); its priority is the lowest, so it sees what every
-    other hook added. :class:`SafeCheckpointRunner` registers it when the
+    other hook added. :class:`ExactResumeRunner` registers it when the
     config does not.
 
     Example:

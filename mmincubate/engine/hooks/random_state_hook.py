@@ -51,7 +51,7 @@ class RandomStateHook(Hook):
     are given back, so it is exact only when that reading draws no random
     numbers in this process (dataloader workers, no epoch end skipped).
 
-    ``SafeCheckpointRunner`` registers it when the config does not.
+    ``ExactResumeRunner`` registers it when the config does not.
 
     Example:
         >>> custom_hooks = [dict(type='RandomStateHook')]

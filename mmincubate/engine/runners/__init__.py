@@ -1,4 +1,4 @@
 from .formatted_once_config import FormattedOnceConfig
-from .safe_checkpoint_runner import SafeCheckpointRunner
+from .exact_resume_runner import ExactResumeRunner
 
-__all__ = ['FormattedOnceConfig', 'SafeCheckpointRunner']
+__all__ = ['ExactResumeRunner', 'FormattedOnceConfig']

@@ -23,7 +23,7 @@ class PerHybridDistributedDataParallel(MMDistributedDataParallel):
     ``runner.model.train_step`` whatever the number of processes, as with
     mmengine's ``MMSeparateDistributedDataParallel``.
 
-    ``SafeCheckpointRunner`` wraps a model that declares
+    ``ExactResumeRunner`` wraps a model that declares
     ``steps_hybrid_by_hybrid`` with it in a distributed run, unless the
     config names another wrapper.
 

@@ -1,4 +1,5 @@
-"""A Runner whose checkpoints are safe to write, read and resume."""
+"""A Runner whose runs stop and continue exactly, from checkpoints that
+are safe to write and read."""
 import contextlib
 import os
 import os.path as osp
@@ -30,8 +31,21 @@ from mmincubate.utils.checkpoint_kinds import (check_torch_checkpoint,
 
 
 @RUNNERS.register_module()
-class SafeCheckpointRunner(Runner):
-    """mmengine's Runner with checkpoint, launch and compile fixes.
+class ExactResumeRunner(Runner):
+    """mmengine's Runner for runs that stop and continue exactly.
+
+    It composes what does the work; each has its own home:
+
+    - ``--resume`` continues bitwise: :class:`RandomStateHook` keeps the
+      random streams, :func:`find_resumable_checkpoint` the newest complete
+      checkpoint of the work_dir;
+    - :class:`PortableCheckpointHook`: checkpoints load weights-only;
+    - :func:`init_gloo_without_cuda` and :func:`ddp_wrapper_cfg`: the
+      launch and the DDP wrapper on a CPU-only machine;
+    - :func:`freeze_never_used`: DDP wraps exactly what trains;
+    - :func:`commit_file`: atomic saves.
+
+    In detail:
 
     - Resume and ``load_from`` work on torch >= 2.6 (weights-only loading):
       exactly mmengine's own checkpoint types are trusted while reading, and a
@@ -53,13 +67,13 @@ class SafeCheckpointRunner(Runner):
 
     Example:
         >>> # in a config (the default in configs/_base_/default_runtime.py)
-        >>> runner_type = 'SafeCheckpointRunner'
+        >>> runner_type = 'ExactResumeRunner'
     """
 
     inputs_accepted = False
 
     @classmethod
-    def from_cfg(cls, cfg) -> 'SafeCheckpointRunner':
+    def from_cfg(cls, cfg) -> 'ExactResumeRunner':
         if isinstance(cfg, Config):
             cfg = FormattedOnceConfig.of(cfg)
         return super().from_cfg(cfg)
@@ -198,3 +212,7 @@ class SafeCheckpointRunner(Runner):
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.remove(tmp_path)
+
+
+# its former name: configs and work_dirs written with it keep working
+RUNNERS.register_module(name='SafeCheckpointRunner', module=ExactResumeRunner)
