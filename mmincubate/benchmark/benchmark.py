@@ -4,7 +4,6 @@ import json
 import os
 import os.path as osp
 import platform
-import subprocess
 import sys
 import time
 from typing import List, Optional
@@ -12,14 +11,12 @@ from typing import List, Optional
 from mmengine.config import Config
 
 from mmincubate.utils.checkpoint import dump_json_atomic, write_atomic
+from mmincubate.utils.machine import cpu_model
 from . import arm_configs, arm_length, plan, results_mirror
 from .plot import plot_cost_accuracy
-from mmincubate.utils.machine import cpu_model
-from .wall_time import recorded_wall_time
 from .results import (PHASE_TAGS, aggregate, benchmark_rows, load_summary,
                       markdown, paired, paired_markdown)
-
-ROOT = arm_configs.PACKAGE_ROOT
+from .train_process import run_training, train_args
 
 
 class Benchmark:
@@ -70,8 +67,7 @@ class Benchmark:
             results_mirror.keep_benchmark(self.results_dir, self.work_dir)
 
     def _command(self, config: str, work_dir: str, resume: bool) -> list:
-        train = [osp.join(ROOT, 'tools', 'train.py'), config, '--work-dir',
-                 work_dir] + (['--resume'] if resume else [])
+        train = train_args(config, work_dir, resume)
         if self.launcher == 'none':
             return [sys.executable] + train
         if self.launcher == 'pytorch':
@@ -109,18 +105,14 @@ class Benchmark:
             cfg.dump(config)  # complete: no _base_
         print(f'[benchmark] {"resuming" if resume else "training"} '
               f'{work_dir}', flush=True)
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-            [ROOT] + [p for p in [os.environ.get('PYTHONPATH')] if p]))
-        start = time.monotonic()
-        with recorded_wall_time(work_dir, resume):
-            proc = subprocess.run(self._command(config, work_dir, resume),
-                                  env=env)
+        proc, attempt = run_training(self._command(config, work_dir, resume),
+                                     work_dir, resume)
         if proc.returncode != 0:
             raise SystemExit(
                 f'error: the run in {work_dir} failed (exit status '
                 f'{proc.returncode}); its log is in that folder. Fix it and '
                 'call run_benchmark.py again to resume.')
-        self._done.append(time.monotonic() - start)
+        self._done.append(attempt['seconds'])
         self._keep(work_dir)
         return load_summary(work_dir)
 

@@ -3,34 +3,22 @@ its training steps (startup, data, validation, checkpoints), and its
 images per second, for configs that differ in how they run."""
 import os.path as osp
 import statistics
-import subprocess
-import sys
-import time
 from typing import Dict, List, Sequence
 
-from .arm_configs import PACKAGE_ROOT
 from .results import load_summary
+from .train_process import train_once
 
 
 def time_run(config: str, work_dir: str, cfg_options: Sequence[str] = ()
              ) -> Dict[str, float]:
-    """Train ``config`` in a fresh process (``tools/train.py``); its wall
+    """Train ``config`` in a fresh process (:func:`train_once`); its wall
     time beside the training time, images and FLOPs that its
     CostAccountingHook measured."""
-    command = [sys.executable, osp.join(PACKAGE_ROOT, 'tools', 'train.py'),
-               config, '--work-dir', work_dir]
-    if cfg_options:
-        command += ['--cfg-options', *cfg_options]
-    start = time.monotonic()
-    proc = subprocess.run(command, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE, text=True)
-    wall = time.monotonic() - start
-    if proc.returncode != 0:
-        raise RuntimeError(f'{config} failed (exit status {proc.returncode})'
-                           f':\n{proc.stderr[-3000:]}')
+    attempt = train_once(config, work_dir, cfg_options)
     total = load_summary(work_dir)['cost']['total']
-    return dict(wall_seconds=wall, train_seconds=total['seconds'],
-                images=total['images'], flops=total['flops'])
+    return dict(wall_seconds=attempt['seconds'],
+                train_seconds=total['seconds'], images=total['images'],
+                flops=total['flops'])
 
 
 def compare_runs(configs: Sequence[str], work_root: str,

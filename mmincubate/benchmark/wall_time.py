@@ -17,10 +17,11 @@ WALL_TIME_FILE = 'wall_time.json'
 
 
 def record_wall_time(work_dir: str, seconds: float, resumed: bool,
-                     cpu_seconds: Optional[float] = None) -> None:
+                     cpu_seconds: Optional[float] = None) -> dict:
     """Append one process's wall time to the run's record, with the CPU
     time it used (user + system, all its threads and children): against
     the cores it had, that tells whether other work shared the machine.
+    Returns the appended attempt.
 
     Example:
         >>> record_wall_time('work_dirs/b/e2e_seed0', 812.4, resumed=False,
@@ -31,13 +32,15 @@ def record_wall_time(work_dir: str, seconds: float, resumed: bool,
     if osp.isfile(path):
         with open(path) as f:
             record = json.load(f)
-    record['attempts'].append(dict(
+    attempt = dict(
         seconds=seconds, resumed=resumed, processor=cpu_model(),
         cpu_seconds=cpu_seconds, cpus=os.cpu_count(),
         load_average=os.getloadavg()[0] if hasattr(os, 'getloadavg')
         else None,
-        ended=time.strftime('%Y-%m-%d %H:%M:%S %Z')))
+        ended=time.strftime('%Y-%m-%d %H:%M:%S %Z'))
+    record['attempts'].append(attempt)
     dump_json_atomic(record, path)
+    return attempt
 
 
 def children_cpu_seconds() -> float:
@@ -47,19 +50,23 @@ def children_cpu_seconds() -> float:
 
 
 @contextlib.contextmanager
-def recorded_wall_time(work_dir: str, resumed: bool) -> Iterator[None]:
-    """Record the wall and CPU time of the child process run inside.
+def recorded_wall_time(work_dir: str, resumed: bool) -> Iterator[dict]:
+    """Record the wall and CPU time of the child process run inside; the
+    dict it gives is filled with the recorded attempt on leaving.
 
     Example:
-        >>> with recorded_wall_time(run_dir, resumed=False):
+        >>> with recorded_wall_time(run_dir, resumed=False) as attempt:
         ...     subprocess.run(command)
+        >>> attempt['seconds']
     """
     start, cpu = time.monotonic(), children_cpu_seconds()
+    attempt: dict = {}
     try:
-        yield
+        yield attempt
     finally:
-        record_wall_time(work_dir, time.monotonic() - start, resumed,
-                         children_cpu_seconds() - cpu)
+        attempt.update(record_wall_time(
+            work_dir, time.monotonic() - start, resumed,
+            children_cpu_seconds() - cpu))
 
 
 def wall_seconds(work_dir: str) -> Optional[float]:
