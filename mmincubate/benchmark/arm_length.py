@@ -24,13 +24,13 @@ Example:
 """
 import copy
 import math
-import time
 from typing import Dict, List, Tuple
 
 from mmengine.config import Config
 
 from mmincubate.engine.loops.schedule import uses_incubation_loop
-from mmincubate.utils.flops import StepFlopCounter, batch_size_of
+from mmincubate.utils.flops import batch_size_of
+from mmincubate.utils.step_measure import counted_step, timed_step
 
 
 def _stage_groups(cfg: Config, model) -> List[list]:
@@ -45,24 +45,22 @@ def _stage_groups(cfg: Config, model) -> List[list]:
 
 def _measure(model, optim_cfg: dict, batches, timed_steps: int) -> tuple:
     """(FLOPs per image of one counted step, seconds per image of
-    ``timed_steps`` more, or None)."""
+    ``timed_steps`` more, each fetching its batch, or None)."""
     from mmengine.optim import build_optim_wrapper
     optim_wrapper = build_optim_wrapper(model, copy.deepcopy(optim_cfg))
-    batch = next(batches)
-    counter = StepFlopCounter()
-    counter.start()
-    try:
-        model.train_step(batch, optim_wrapper=optim_wrapper)
-    finally:
-        flops = counter.stop() / batch_size_of(batch)
-    if not timed_steps:
-        return flops, None
-    images, start = 0, time.perf_counter()
-    for _ in range(timed_steps):
+    images = []
+
+    def step() -> None:
         batch = next(batches)
         model.train_step(batch, optim_wrapper=optim_wrapper)
-        images += batch_size_of(batch)
-    return flops, (time.perf_counter() - start) / images
+        images.append(batch_size_of(batch))
+
+    flops = counted_step(step)[0] / images[0]
+    if not timed_steps:
+        return flops, None
+    device = next(model.parameters()).device
+    seconds = sum(timed_step(step, device) for _ in range(timed_steps))
+    return flops, seconds / sum(images[1:])
 
 
 def probe_arm(cfg: Config, timed_steps: int = 0) -> dict:

@@ -14,18 +14,14 @@ from typing import Callable, Dict, Iterator, List, Optional
 import torch
 from torch import nn
 
-from mmincubate.utils.flops import StepFlopCounter
+from mmincubate.utils.step_measure import (counted_step, synchronize,
+                                           timed_step)
 from .modes import build_step, prepare_mode
 
 # operator names of fused attention kernels (CPU flash, CUDA flash,
 # memory-efficient and cuDNN); unfused attention shows up as aten.bmm
 FUSED_ATTENTION = ('scaled_dot_product', 'flash_attention',
                    'efficient_attention', 'cudnn_attention')
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == 'cuda':
-        torch.cuda.synchronize(device)
 
 
 def _current_rss() -> int:
@@ -123,7 +119,7 @@ def op_seconds(step: Callable, device: torch.device,
     for _ in range(steps):
         with profile(activities=activities) as prof:
             step()
-            _sync(device)
+            synchronize(device)
         seconds = dict(matmul=0.0, attention=0.0, other=0.0)
         for event in prof.key_averages():
             micro = event.self_device_time_total if cuda \
@@ -147,10 +143,10 @@ class _OptimizerTimer:
 
     def __enter__(self):
         def timed(*args, **kwargs):
-            _sync(self.device)
+            synchronize(self.device)
             start = time.perf_counter()
             out = self._step(*args, **kwargs)
-            _sync(self.device)
+            synchronize(self.device)
             self.times.append(time.perf_counter() - start)
             return out
         self.optimizer.step = timed
@@ -163,13 +159,6 @@ class _OptimizerTimer:
 def _optimizer_of(step) -> torch.optim.Optimizer:
     wrapper = getattr(step, 'optim_wrapper', None)
     return wrapper.optimizer if wrapper is not None else step.optimizer
-
-
-def _timed_step(step: Callable, device: torch.device) -> float:
-    start = time.perf_counter()
-    step()
-    _sync(device)
-    return time.perf_counter() - start
 
 
 def _paired_share(model: nn.Module, own: tuple, reference: tuple,
@@ -187,7 +176,7 @@ def _paired_share(model: nn.Module, own: tuple, reference: tuple,
         for name, step in (own, reference)[::1 if index % 2 == 0 else -1]:
             prepare_mode(model, name, drop_path_rate)
             step()
-            seconds[name] = _timed_step(step, device)
+            seconds[name] = timed_step(step, device)
         ratios.append(seconds[own[0]] / seconds[reference[0]])
     return statistics.median(ratios)
 
@@ -226,7 +215,7 @@ def measure_mode(model: nn.Module, mode: str, batches: Iterator[dict],
     params = prepare_mode(model, mode, drop_path_rate)
     step = build_step(model, mode, params, batches, optimizer_cfg, amp=amp,
                       clip_grad=clip_grad)
-    _sync(device)
+    synchronize(device)
     if device.type == 'cuda':
         torch.cuda.empty_cache()
         torch.cuda.reset_peak_memory_stats(device)
@@ -235,18 +224,13 @@ def measure_mode(model: nn.Module, mode: str, batches: Iterator[dict],
         resident = _current_rss()
     for _ in range(warmup):
         step()
-    _sync(device)
+    synchronize(device)
     faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-    times = [_timed_step(step, device) for _ in range(iters)]
+    times = [timed_step(step, device) for _ in range(iters)]
     faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults
     peak = torch.cuda.max_memory_allocated(device) \
         if device.type == 'cuda' else max(_peak_rss(), resident)
-    counter = StepFlopCounter()
-    counter.start()
-    try:
-        step()
-    finally:
-        flops = counter.stop()
+    flops, op_flops = counted_step(step)
     with _OptimizerTimer(_optimizer_of(step), device) as timer:
         for _ in range(3):
             step()
@@ -277,7 +261,7 @@ def measure_mode(model: nn.Module, mode: str, batches: Iterator[dict],
         optimizer_sec=statistics.median(timer.times),
         page_faults_per_step=faults / max(iters, 1),
         op_seconds=ops,
-        attention=attention_kernels(counter.op_flops),
+        attention=attention_kernels(op_flops),
         optimized_params=sum(p.numel() for p in params['optimized']),
         discarded_grad_params=sum(p.numel() for p in params['discarded']),
     )
