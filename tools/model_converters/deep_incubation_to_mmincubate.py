@@ -12,10 +12,11 @@ refused with UnsafeCheckpointError).
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from _cli import cli_main  # noqa: E402  (this directory is on sys.path)
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
+    osp.abspath(__file__)))))  # the source checkout, installed or not
+from mmincubate.apis.convert_checkpoint import convert_main  # noqa: E402
 
 if __name__ == '__main__':
     sys.exit(
-        cli_main('deep_incubation->mmpretrain',
+        convert_main('deep_incubation->mmpretrain',
                  __doc__.strip().splitlines()[0]))

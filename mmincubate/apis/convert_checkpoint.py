@@ -1,31 +1,25 @@
-"""The ``SRC DST`` command line shared by the converter scripts here.
-
-Imported by each script from its own directory; falls back to the source
-checkout when mmincubate is not installed.
-"""
+"""The ``SRC DST`` command line of the checkpoint converters
+(``tools/model_converters/*.py``, one direction each)."""
 import argparse
-import os.path as osp
 import sys
 from typing import Optional, Sequence
 
-try:
-    import mmincubate  # noqa: F401
-except ImportError:  # run from a source checkout without installation
-    sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
-        osp.abspath(__file__)))))
-
-from mmincubate.converters import ConversionError, convert_file  # noqa: E402
-from mmincubate.utils.checkpoint import (  # noqa: E402
-    CheckpointFormatError, UnsafeCheckpointError)
+from mmincubate.converters import ConversionError, convert_file
+from mmincubate.utils.checkpoint import (CheckpointFormatError,
+                                         UnsafeCheckpointError)
 
 
-def cli_main(direction: str, description: str,
+def convert_main(direction: str, description: str,
              argv: Optional[Sequence[str]] = None) -> int:
     """Parse ``SRC DST`` (plus the direction's options), convert with
     :func:`mmincubate.converters.convert_file`; return the exit status.
 
     Status 1, with the error on stderr, when the input is not what the
     direction expects, is unsafe or is missing; 0 on success.
+
+    Example:
+        >>> # tools/model_converters/mmincubate_to_timm.py
+        >>> sys.exit(convert_main('mmpretrain->timm', 'mmincubate -> timm'))
     """
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument('src', help='source checkpoint')
