@@ -1,7 +1,8 @@
 """Speed options give the default's loss and gradients: activation
 checkpointing (exactly, through the backbone's own switch where it has one:
-PlainViT's ``with_cp``, timm's ``set_grad_checkpointing``), regional torch.compile (within 1e-5; a new graph
-where the trainable set changes), bf16 autocast (within bf16's precision)."""
+PlainViT's ``with_cp``, timm's ``set_grad_checkpointing``), regional
+torch.compile (within 1e-5; a new graph where the trainable set changes),
+bf16 autocast (within bf16's precision)."""
 import pytest
 import torch
 from mmengine.optim import OptimWrapper

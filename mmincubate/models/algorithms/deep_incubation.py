@@ -33,8 +33,9 @@ class DeepIncubation(HybridForward, TargetSplit, PhasedAlgorithm, BaseModel):
     :meth:`set_phase`: ``'meta'`` trains the meta model end to end,
     ``'incubate'`` trains the listed modules (each module's gradient is that
     of its own hybrid alone; with several, one backward per hybrid, see
-    ``per_hybrid_backward``), ``'finetune'`` trains the assembled target. It asks :meth:`module_parameters` for
-    per-module gradient clipping and validates under :meth:`evaluate_as`.
+    ``per_hybrid_backward``), ``'finetune'`` trains the assembled target.
+    It asks :meth:`module_parameters` for per-module gradient clipping and
+    validates under :meth:`evaluate_as`.
     Everything backbone-specific comes from the adapter
     (:class:`~mmincubate.models.adapters.IncubationAdapter`).
 
@@ -284,9 +285,7 @@ class DeepIncubation(HybridForward, TargetSplit, PhasedAlgorithm, BaseModel):
             losses.update(hybrid_losses)
         return losses
 
-    # ------------------------------------------------------------------
-    # weights
-    # ------------------------------------------------------------------
+    # ---- weights -----------------------------------------------------
     def init_weights(self) -> None:
         super().init_weights()
         if self.meta_checkpoint is not None:
