@@ -48,6 +48,8 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from mmincubate.benchmark.benchmark import Benchmark  # noqa: E402
+from mmincubate.benchmark.train_process import \
+    stop_on_sigterm  # noqa: E402
 from mmincubate.utils.cfg_options import LiteralDictAction  # noqa: E402
 
 
@@ -101,4 +103,5 @@ def main(argv: Optional[List[str]] = None) -> dict:
 
 
 if __name__ == '__main__':
+    stop_on_sigterm()  # a stopped run's wall time is still recorded
     main()

@@ -3,6 +3,7 @@ and CPU time recorded beside it (:mod:`.wall_time`): what the benchmark's
 arms and the whole-run speed comparison both time."""
 import os
 import os.path as osp
+import signal
 import subprocess
 import sys
 from typing import List, Optional, Sequence, Tuple
@@ -65,3 +66,19 @@ def train_once(config: str, work_dir: str,
         raise RuntimeError(f'{config} failed (exit status {proc.returncode})'
                            f':\n{proc.stderr[-3000:]}')
     return attempt
+
+
+def stop_on_sigterm() -> None:
+    """Let SIGTERM end this process the way an exception does (exit status
+    143): the training process it waits for is killed, and the attempt's
+    wall time is still recorded. Call it from a command line's main thread.
+
+    Example:
+        >>> if __name__ == '__main__':
+        ...     stop_on_sigterm()
+        ...     main()
+    """
+    def handler(signum, frame):
+        raise SystemExit(128 + signum)
+    signal.signal(signal.SIGTERM, handler)
+

@@ -42,3 +42,42 @@ def test_train_args():
     assert args[0].endswith('tools/train.py')
     assert args[1:] == ['c.py', '--work-dir', 'w', '--resume',
                         '--cfg-options', 'a=1']
+
+
+STOPPED = '''
+import os, sys
+from mmincubate.benchmark.train_process import run_training, stop_on_sigterm
+stop_on_sigterm()
+child = "import os, time; open('child.pid', 'w').write(str(os.getpid())); time.sleep(60)"
+print('started', flush=True)
+run_training([sys.executable, '-c', child], 'run', resumed=False)
+'''
+
+
+@pytest.mark.slow
+def test_sigterm_kills_the_training_and_records_its_attempt(tmp_path):
+    """A benchmark stopped with SIGTERM (``kill``) while a run trains: the
+    training process is killed too and the attempt's wall time is kept."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from tests.helpers import ROOT
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    proc = subprocess.Popen([sys.executable, '-c', STOPPED], cwd=tmp_path,
+                            env=env, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == 'started'
+    pid_file = tmp_path / 'child.pid'
+    deadline = time.monotonic() + 60
+    while not pid_file.exists() or not pid_file.read_text():
+        assert time.monotonic() < deadline, 'the child never started'
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 128 + signal.SIGTERM
+    child = int(pid_file.read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(child, 0)  # gone: killed and reaped
+    with open(tmp_path / 'run' / WALL_TIME_FILE) as f:
+        attempts = json.load(f)['attempts']
+    assert len(attempts) == 1 and attempts[0]['seconds'] > 0
