@@ -348,9 +348,12 @@ CHECKS = {'bash tools/dist_incubate.sh ': separate_jobs_equal_one_job}
 
 #: pages and sections whose commands need nothing an earlier one makes:
 #: each group runs on its own (in its own sandbox, beside the others under
-#: pytest-xdist); every other command runs in page order in 'usage'
+#: pytest-xdist); every other command runs in page order in 'usage'. Within
+#: a part, a command that a later page prints again as an earlier page
+#: printed it runs once.
 PARTS = {
     'CIFAR-10': 'cifar10',
+    'Results at a glance': 'results',
     'docs/results.md': 'results',
     'docs/results/digits_all_methods/README.md': 'lr_sweep',
     'docs/performance.md': 'performance',
@@ -390,12 +393,18 @@ def run_part(part: str, tmp_path, capsys) -> None:
         f.write(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} "$@"\n')
     os.chmod(osp.join(bin_dir, 'python'), 0o755)
     env['PATH'] = f'{bin_dir}:{env["PATH"]}'
-    done, seconds = [], []
+    done, seconds, ran = [], [], {}
     commands = [c for c in doc_commands() if part_of(c) == part]
     for command in commands:
         for how, shell in plan(command.text):
             if how.startswith('skip'):
                 done.append((command.where, how))
+                continue
+            first = ran.setdefault(shell, command)
+            if first.file != command.file:
+                # a page repeating another page's command: it ran already
+                # in this sandbox
+                done.append((command.where, f'skip: ran at {first.where}'))
                 continue
             if 'SRC' in shell and not osp.isfile(CIFAR10_TAR):
                 pytest.skip(f'{command.where} needs the CIFAR-10 '
