@@ -2,8 +2,9 @@
 memory, the optimizer's share and the attention kernels that ran.
 
 :func:`measure_mode` is what ``tools/analysis_tools/benchmark_incubation.py``
-runs once per mode, each in a fresh process (so the peak resident memory of
-a CPU run is that mode's own).
+runs once per mode, each in a process of its own (so the peak resident
+memory of a CPU run is that mode's own), forked from one that imported the
+stack once (:mod:`.mode_host`).
 """
 import copy
 import resource

@@ -1,5 +1,5 @@
-"""What one worker process of the step-cost benchmark does
-(``tools/analysis_tools/benchmark_incubation.py`` starts one per mode): the
+"""What one mode's process of the step-cost benchmark does
+(:mod:`.mode_host` forks one per mode): the
 config's model as the benchmark measures it, its batches, one mode's
 figures; and the data pipeline's cost per batch. ``args`` is the tool's
 parsed command line."""
@@ -76,8 +76,8 @@ def step_batches(args, cfg, model):
                              channels=backbone.get('in_channels', 3))
 
 
-def run_worker(args) -> dict:
-    """Measure ``args.worker_mode`` in this process."""
+def run_worker(args, mode: str) -> dict:
+    """Measure ``mode`` in this process."""
     from mmengine.logging import MMLogger
     from mmengine.registry import init_default_scope
 
@@ -98,7 +98,7 @@ def run_worker(args) -> dict:
     if args.optimizer_impl != 'default':
         optimizer_cfg[args.optimizer_impl] = True
     measured = expand_modes(args.modes, model.num_modules)
-    result = measure_mode(model, args.worker_mode, batches, args.iters,
+    result = measure_mode(model, mode, batches, args.iters,
                           args.warmup, drop_path_rate=args.drop_path,
                           optimizer_cfg=optimizer_cfg, amp=args.amp,
                           clip_grad=args.clip_grad,

@@ -14,7 +14,8 @@ loop over the target), ``e2e``, ``meta``, ``module0`` .. ``module{K-1}``
 .. (one module, the meta blocks behind it also computing weight gradients);
 on request ``all-summed`` (the work of ``all``, which backpropagates one
 hybrid at a time, with one backward of the summed losses: all K hybrids'
-activations alive at once). Every mode runs in a fresh process: real
+activations alive at once). Every mode runs in a process of its own,
+forked from one that imported the stack once: real
 ``train_step``s with AdamW (the same arguments in the plain loop) on the
 config's model, drop path 0.1, its batch augments removed and its loss
 plain cross entropy unless ``--batch-augments``. Printed per mode: median
@@ -55,27 +56,33 @@ if ROOT not in sys.path:
 # mmengine's import of pkg_resources warns in every process
 PKG_RESOURCES_WARNING = 'pkg_resources is deprecated'
 warnings.filterwarnings('ignore', PKG_RESOURCES_WARNING, UserWarning)
+from mmincubate.apis.phase_selection import num_modules_of  # noqa: E402
 from mmincubate.step_cost.worker import (  # noqa: E402 (after the filter)
-    DEFAULT_CONFIG, data_cost, model_cfg, run_worker)
+    DEFAULT_CONFIG, data_cost, model_cfg)
 
 
 
 def run_modes(args, argv: List[str], k: int) -> Dict[str, dict]:
-    """Every mode of a K-module model in its own process (its own peak
-    memory), the modes in turn ``--repeats`` times."""
+    """Every mode of a K-module model in a process of its own (its own peak
+    memory), the modes in turn ``--repeats`` times. On CPU one host process
+    imports the stack once and forks a child per mode
+    (:mod:`mmincubate.step_cost.mode_host`); on a GPU every mode and round
+    gets a fresh process (a child forked after its parent touched the CUDA
+    driver cannot use it)."""
+    from mmincubate.step_cost.mode_host import read_rounds
     from mmincubate.step_cost.modes import expand_modes
     modes = expand_modes(args.modes, k)
-    rounds: Dict[str, List[dict]] = {mode: [] for mode in modes}
+    on_cuda = args.device.startswith('cuda')
     with tempfile.TemporaryDirectory() as tmp:
-        for round_index in range(args.repeats):
-            for mode in modes:
-                out = osp.join(tmp, f'{mode}_{round_index}.json')
-                rounds[mode].append(_run_worker_process(
-                    argv, mode, out, args.device.startswith('cuda')))
-                r = rounds[mode][-1]
-                print(f'{mode:10s} {r["sec_per_step"] * 1e3:9.1f} ms/step  '
-                      f'{r["flops"] / 1e9:9.1f} GFLOP  peak '
-                      f'{r["peak_bytes"] / 2**20:7.0f} MiB', flush=True)
+        host = [*argv, '--worker-host', tmp]
+        if on_cuda:
+            for round_index in range(args.repeats):
+                for mode in modes:
+                    _run_host([*host, '--modes', mode, '--worker-round',
+                               str(round_index)], on_cuda)
+        else:
+            _run_host(host, on_cuda)
+        rounds = read_rounds(tmp, modes, args.repeats)
     # each mode's fastest round (the least disturbed by other load)
     results = {}
     for mode, runs in rounds.items():
@@ -85,18 +92,14 @@ def run_modes(args, argv: List[str], k: int) -> Dict[str, dict]:
     return results
 
 
-def _run_worker_process(argv: List[str], mode: str, out: str,
-                        on_cuda: bool) -> dict:
+def _run_host(argv: List[str], on_cuda: bool) -> None:
     from mmincubate.step_cost.machine import worker_env
-    command = [sys.executable, osp.abspath(__file__), *argv,
-               '--worker-mode', mode, '--worker-out', out]
     env = worker_env(on_cuda, f'ignore:{PKG_RESOURCES_WARNING}:UserWarning')
-    done = subprocess.run(command, cwd=os.getcwd(), env=env)
+    done = subprocess.run([sys.executable, osp.abspath(__file__), *argv],
+                          cwd=os.getcwd(), env=env)
     if done.returncode != 0:
-        raise SystemExit(f'mode {mode} failed (exit code {done.returncode}); '
-                         'see above.')
-    with open(out) as f:
-        return json.load(f)
+        raise SystemExit(f'the measuring process failed (exit status '
+                         f'{done.returncode}); see above.')
 
 
 def parse_args(argv: List[str]) -> argparse.Namespace:
@@ -161,8 +164,8 @@ def parse_args(argv: List[str]) -> argparse.Namespace:
     parser.add_argument('--transfer-arch', nargs='+', default=['b'],
                         choices=['b', 'l', 'h'])
     parser.add_argument('--transfer-batch', type=int, default=2)
-    parser.add_argument('--worker-mode', help=argparse.SUPPRESS)
-    parser.add_argument('--worker-out', help=argparse.SUPPRESS)
+    parser.add_argument('--worker-host', help=argparse.SUPPRESS)
+    parser.add_argument('--worker-round', type=int, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -198,10 +201,16 @@ def _data_name(args) -> str:
 def main(argv: List[str] = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
-    if args.worker_mode:
-        result = run_worker(args)
-        with open(args.worker_out, 'w') as f:
-            json.dump(result, f)
+    if args.worker_host:  # the process that measures (see run_modes)
+        from mmincubate.step_cost.mode_host import host_modes, measure_into
+        from mmincubate.step_cost.modes import expand_modes
+        if args.worker_round is not None:  # one mode, here
+            measure_into(args, args.modes[0], args.worker_host,
+                         args.worker_round)
+            return
+        k = num_modules_of(model_cfg(args).model)
+        host_modes(args, expand_modes(args.modes, k), args.repeats,
+                   args.worker_host)
         return
     if args.transfer and not args.device.startswith('cuda'):
         raise SystemExit('--transfer needs a CUDA GPU.')
@@ -213,7 +222,6 @@ def main(argv: List[str] = None) -> None:
     from mmincubate.step_cost.machine import allocator_settings
     from mmincubate.utils.machine import device_name
     from mmincubate.step_cost.report import derive, op_table, summary, table
-    from mmincubate.apis.phase_selection import num_modules_of
     print(f'{device_name(args.device)}, torch {torch.__version__}; '
           f'{args.config}, batch {args.batch}, {args.iters} steps after '
           f'{args.warmup} warm-up, '
