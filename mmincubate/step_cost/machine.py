@@ -5,6 +5,9 @@ from typing import Dict
 
 #: kineto's log levels end with ERROR (4) and USDT (5): above them, quiet
 KINETO_QUIET = '6'
+#: torch.cuda.is_available() through NVML: it leaves the CUDA driver
+#: untouched, so that a process may still fork children that use it
+NVML_CHECK = 'PYTORCH_NVML_BASED_CUDA_CHECK'
 
 
 def allocator_settings() -> str:
@@ -18,11 +21,14 @@ def allocator_settings() -> str:
 def worker_env(on_cuda: bool, quiet_warning: str) -> Dict[str, str]:
     """The environment of a worker process: this one's, with the warning
     filter ``quiet_warning`` (a ``PYTHONWARNINGS`` entry) unless one is set
-    and, on CPU, kineto's logging off: the CPU profiler of a CUDA build of
-    torch (``--profile-ops``) logs every start and stop and a failed GPU
-    query. On a GPU kineto's messages stay (they report CUPTI problems)."""
+    and, on CPU, kineto's logging off (the CPU profiler of a CUDA build of
+    torch, ``--profile-ops``, logs every start and stop and a failed GPU
+    query; on a GPU its messages stay: they report CUPTI problems) and the
+    CUDA check through NVML (the host forks after its ``--device`` default
+    asked whether a GPU is there)."""
     env = dict(os.environ)
     env.setdefault('PYTHONWARNINGS', quiet_warning)
     if not on_cuda:
         env.setdefault('KINETO_LOG_LEVEL', KINETO_QUIET)
+        env.setdefault(NVML_CHECK, '1')
     return env

@@ -3,8 +3,7 @@ memory, the optimizer's share and the attention kernels that ran.
 
 :func:`measure_mode` is what ``tools/analysis_tools/benchmark_incubation.py``
 runs once per mode, each in a process of its own (so the peak resident
-memory of a CPU run is that mode's own), forked from one that imported the
-stack once (:mod:`.mode_host`).
+memory of a CPU run is that mode's own; :mod:`.mode_host`).
 """
 import copy
 import resource

@@ -1,5 +1,5 @@
 """What one mode's process of the step-cost benchmark does
-(:mod:`.mode_host` forks one per mode): the
+(:mod:`.mode_host`): the
 config's model as the benchmark measures it, its batches, one mode's
 figures; and the data pipeline's cost per batch. ``args`` is the tool's
 parsed command line."""

@@ -11,8 +11,8 @@ import torch
 from mmengine.dataset import pseudo_collate
 
 from mmincubate.step_cost.goals import goal_lines, load_goals
-from mmincubate.step_cost.machine import KINETO_QUIET, worker_env
-from mmincubate.step_cost.mode_host import mode_line
+from mmincubate.step_cost.machine import (KINETO_QUIET, NVML_CHECK,
+                                          worker_env)
 from mmincubate.step_cost.measure import (attention_kernels,
                                           data_seconds_per_batch,
                                           measure_mode, op_category,
@@ -22,7 +22,7 @@ from mmincubate.step_cost.modes import (all_modes, build_step, expand_modes,
 from mmincubate.step_cost.report import derive, op_table, summary, table
 from mmincubate.utils.machine import cpu_model
 from mmincubate.models import DeepIncubation
-from tests.helpers import ROOT, run_tool, tiny_target
+from tests.helpers import ROOT, tiny_target
 
 SCRIPT = osp.join(ROOT, 'tools/analysis_tools/benchmark_incubation.py')
 GOALS = osp.join(ROOT, 'tools/analysis_tools/step_cost_goals.json')
@@ -214,12 +214,14 @@ def test_data_seconds_per_batch_restarts_epochs(monkeypatch):
 
 
 def test_worker_env(monkeypatch):
-    monkeypatch.delenv('KINETO_LOG_LEVEL', raising=False)
-    monkeypatch.delenv('PYTHONWARNINGS', raising=False)
+    for name in ('KINETO_LOG_LEVEL', 'PYTHONWARNINGS', NVML_CHECK):
+        monkeypatch.delenv(name, raising=False)
     cpu = worker_env(False, 'ignore:x:UserWarning')
     assert cpu['KINETO_LOG_LEVEL'] == KINETO_QUIET
     assert cpu['PYTHONWARNINGS'] == 'ignore:x:UserWarning'
-    assert 'KINETO_LOG_LEVEL' not in worker_env(True, 'ignore:x:UserWarning')
+    assert cpu[NVML_CHECK] == '1'
+    gpu = worker_env(True, 'ignore:x:UserWarning')
+    assert 'KINETO_LOG_LEVEL' not in gpu and NVML_CHECK not in gpu
     # what the user set wins
     monkeypatch.setenv('KINETO_LOG_LEVEL', '0')
     monkeypatch.setenv('PYTHONWARNINGS', 'error')
@@ -364,18 +366,3 @@ def test_peak_of_a_known_gpu():
     assert peak_tflops('NVIDIA H200') == 989.0
     assert peak_tflops('NVIDIA GeForce RTX 4090') is None
 
-
-def test_one_mode_measured_in_place_as_on_a_gpu(tmp_path):
-    """The per-mode process a GPU run starts (``--worker-round``): the
-    mode measured where it runs, its figures written whole, its line
-    printed."""
-    result = run_tool(
-        'analysis_tools/benchmark_incubation.py', '--config',
-        'configs/incubate/vit_tiny_k4_digits.py', '--batch', '8', '--iters',
-        '1', '--warmup', '0', '--modes', 'meta', '--worker-host',
-        str(tmp_path), '--worker-round', '1', cwd=ROOT)
-    assert result.returncode == 0, result.tail()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ['meta_1.json']
-    figures = json.loads((tmp_path / 'meta_1.json').read_text())
-    assert figures['mode'] == 'meta' and figures['flops'] > 0
-    assert result.output.splitlines()[-1] == mode_line('meta', figures)

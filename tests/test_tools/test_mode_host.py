@@ -1,69 +1,56 @@
-"""The step-cost benchmark's host process: a forked child's exit status,
-and a child's resident set that matches what the host had mapped."""
+"""Where the step-cost benchmark measures its modes: the host's children,
+their figure files and errors, and the per-mode process a GPU run starts."""
+import gc
 import os
-import sys
+import json
 
 import pytest
 
-from mmincubate.step_cost.mode_host import (forked, resident_file_pages,
-                                            touch_pages)
+from mmincubate.step_cost import mode_host
+from mmincubate.step_cost.mode_host import (figures_path, host_modes,
+                                            mode_line, read_rounds)
+from mmincubate.utils.fork import can_fork_measured
+from tests.helpers import ROOT, run_tool
 
 
-def _exit_with(code):
-    raise SystemExit(code)
+def _fake_measure(args, mode, out_dir, round_index):
+    if mode == 'bad':
+        raise RuntimeError('cannot measure')
+    with open(figures_path(out_dir, mode, round_index), 'w') as f:
+        json.dump(dict(mode=mode, sec_per_step=round_index + 1,
+                       pid=os.getpid()), f)
 
 
-def _fail():
-    raise RuntimeError('the mode broke')
+@pytest.mark.skipif(not can_fork_measured(),
+                    reason='needs fork and /proc/self/pagemap')
+def test_host_forks_a_child_per_mode_and_round(tmp_path, monkeypatch):
+    monkeypatch.setattr(mode_host, 'measure_into', _fake_measure)
+    try:
+        host_modes(None, ['e2e', 'meta'], 2, str(tmp_path))
+        rounds = read_rounds(str(tmp_path), ['e2e', 'meta'], 2)
+        assert [r['sec_per_step'] for r in rounds['meta']] == [1, 2]
+        pids = {r['pid'] for runs in rounds.values() for r in runs}
+        assert len(pids) == 4 and os.getpid() not in pids
+        with pytest.raises(SystemExit, match=r'mode bad failed \(exit '
+                           r'status 1\)'):
+            host_modes(None, ['e2e', 'bad'], 1, str(tmp_path))
+    finally:
+        gc.unfreeze()  # what the host froze, back to this test process
 
 
-def test_forked_exit_status(capfd):
-    assert forked(lambda: None) == 0
-    assert forked(lambda: _exit_with(3)) == 3
-    assert forked(lambda: _exit_with(None)) == 0
-    assert forked(lambda: _exit_with('bad --modes')) == 1
-    assert forked(_fail) == 1
-    assert forked(lambda: os.kill(os.getpid(), 9)) == -9
-    err = capfd.readouterr().err
-    assert 'bad --modes' in err
-    assert 'RuntimeError: the mode broke' in err
-
-
-def test_forked_child_does_not_return_into_the_caller(tmp_path):
-    marker = tmp_path / 'returned'
-    code = forked(lambda: None)
-    # only the parent gets here: a child that returned would write twice
-    with open(marker, 'a') as f:
-        f.write(f'{os.getpid()}\n')
-    assert code == 0 and marker.read_text() == f'{os.getpid()}\n'
-
-
-def _file_resident_kib() -> int:
-    with open('/proc/self/status') as f:
-        for line in f:
-            if line.startswith('RssFile:'):
-                return int(line.split()[1])
-    raise AssertionError('no RssFile in /proc/self/status')
-
-
-@pytest.mark.skipif(not sys.platform.startswith('linux'),
-                    reason='reads /proc/self/pagemap (Linux)')
-def test_touched_child_has_the_hosts_file_pages(tmp_path):
-    runs = resident_file_pages()
-    page_kib = os.sysconf('SC_PAGE_SIZE') // 1024
-    listed = sum(pages for _, pages in runs) * page_kib
-    host = _file_resident_kib()
-    # the runs are this process's file-backed resident pages
-    assert 0.8 * host <= listed <= 1.1 * host, (listed, host)
-    out = tmp_path / 'child'
-
-    def child():
-        before = _file_resident_kib()
-        touch_pages(runs)
-        out.write_text(f'{before} {_file_resident_kib()}')
-    assert forked(child) == 0
-    before, after = map(int, out.read_text().split())
-    # fork leaves clean file pages out of the child's page table;
-    # touching them brings the child to the host's figure
-    assert before < 0.8 * host, (before, host)
-    assert after >= 0.9 * host, (after, host)
+def test_one_mode_measured_in_place_as_on_a_gpu(tmp_path):
+    """The per-mode process a GPU run starts: the mode measured where it
+    runs, against E2E steps when the modes include E2E, its figures
+    written whole, its line printed."""
+    result = run_tool(
+        'analysis_tools/benchmark_incubation.py', '--config',
+        'configs/incubate/vit_tiny_k4_digits.py', '--batch', '8', '--iters',
+        '1', '--warmup', '0', '--modes', 'e2e', 'meta', '--worker-host',
+        str(tmp_path), '--worker-mode', 'meta', '--worker-round', '1',
+        cwd=ROOT)
+    assert result.returncode == 0, result.tail()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['meta_1.json']
+    figures = json.loads((tmp_path / 'meta_1.json').read_text())
+    assert figures['mode'] == 'meta' and figures['flops'] > 0
+    assert figures['paired_share'] is not None
+    assert result.output.splitlines()[-1] == mode_line('meta', figures)

@@ -14,8 +14,8 @@ loop over the target), ``e2e``, ``meta``, ``module0`` .. ``module{K-1}``
 .. (one module, the meta blocks behind it also computing weight gradients);
 on request ``all-summed`` (the work of ``all``, which backpropagates one
 hybrid at a time, with one backward of the summed losses: all K hybrids'
-activations alive at once). Every mode runs in a process of its own,
-forked from one that imported the stack once: real
+activations alive at once). Every mode runs in a process of its own (on
+CPU forked from one that imported the stack once; on a GPU fresh): real
 ``train_step``s with AdamW (the same arguments in the plain loop) on the
 config's model, drop path 0.1, its batch augments removed and its loss
 plain cross entropy unless ``--batch-augments``. Printed per mode: median
@@ -61,7 +61,6 @@ from mmincubate.step_cost.worker import (  # noqa: E402 (after the filter)
     DEFAULT_CONFIG, data_cost, model_cfg)
 
 
-
 def run_modes(args, argv: List[str], k: int) -> Dict[str, dict]:
     """Every mode of a K-module model in a process of its own (its own peak
     memory), the modes in turn ``--repeats`` times. On CPU one host process
@@ -71,17 +70,18 @@ def run_modes(args, argv: List[str], k: int) -> Dict[str, dict]:
     driver cannot use it)."""
     from mmincubate.step_cost.mode_host import read_rounds
     from mmincubate.step_cost.modes import expand_modes
+    from mmincubate.utils.fork import can_fork_measured
     modes = expand_modes(args.modes, k)
     on_cuda = args.device.startswith('cuda')
     with tempfile.TemporaryDirectory() as tmp:
         host = [*argv, '--worker-host', tmp]
-        if on_cuda:
+        if on_cuda or not can_fork_measured():
             for round_index in range(args.repeats):
                 for mode in modes:
-                    _run_host([*host, '--modes', mode, '--worker-round',
-                               str(round_index)], on_cuda)
+                    _run_host([*host, '--worker-mode', mode, '--worker-round',
+                               str(round_index)], on_cuda, f'mode {mode}')
         else:
-            _run_host(host, on_cuda)
+            _run_host(host, on_cuda, 'the process measuring the modes')
         rounds = read_rounds(tmp, modes, args.repeats)
     # each mode's fastest round (the least disturbed by other load)
     results = {}
@@ -92,14 +92,14 @@ def run_modes(args, argv: List[str], k: int) -> Dict[str, dict]:
     return results
 
 
-def _run_host(argv: List[str], on_cuda: bool) -> None:
+def _run_host(argv: List[str], on_cuda: bool, what: str) -> None:
     from mmincubate.step_cost.machine import worker_env
     env = worker_env(on_cuda, f'ignore:{PKG_RESOURCES_WARNING}:UserWarning')
     done = subprocess.run([sys.executable, osp.abspath(__file__), *argv],
                           cwd=os.getcwd(), env=env)
     if done.returncode != 0:
-        raise SystemExit(f'the measuring process failed (exit status '
-                         f'{done.returncode}); see above.')
+        raise SystemExit(f'{what} failed (exit status {done.returncode}); '
+                         'see above.')
 
 
 def parse_args(argv: List[str]) -> argparse.Namespace:
@@ -165,7 +165,9 @@ def parse_args(argv: List[str]) -> argparse.Namespace:
                         choices=['b', 'l', 'h'])
     parser.add_argument('--transfer-batch', type=int, default=2)
     parser.add_argument('--worker-host', help=argparse.SUPPRESS)
-    parser.add_argument('--worker-round', type=int, help=argparse.SUPPRESS)
+    parser.add_argument('--worker-mode', help=argparse.SUPPRESS)
+    parser.add_argument('--worker-round', type=int, default=0,
+                        help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -204,8 +206,8 @@ def main(argv: List[str] = None) -> None:
     if args.worker_host:  # the process that measures (see run_modes)
         from mmincubate.step_cost.mode_host import host_modes, measure_into
         from mmincubate.step_cost.modes import expand_modes
-        if args.worker_round is not None:  # one mode, here
-            measure_into(args, args.modes[0], args.worker_host,
+        if args.worker_mode:  # one mode, here
+            measure_into(args, args.worker_mode, args.worker_host,
                          args.worker_round)
             return
         k = num_modules_of(model_cfg(args).model)
