@@ -17,7 +17,6 @@ import argparse
 import gc
 import importlib
 import json
-import os
 import os.path as osp
 from typing import Dict, List
 
@@ -47,11 +46,9 @@ def measure_into(args: argparse.Namespace, mode: str, out_dir: str,
     holds it); its figures in ``out_dir`` (written whole or not at all),
     its line on stdout."""
     from mmincubate.step_cost.worker import run_worker
+    from mmincubate.utils.checkpoint import dump_json_atomic
     figures = run_worker(args, mode)
-    path = figures_path(out_dir, mode, round_index)
-    with open(path + '.part', 'w') as f:
-        json.dump(figures, f)
-    os.replace(path + '.part', path)
+    dump_json_atomic(figures, figures_path(out_dir, mode, round_index))
     print(mode_line(mode, figures), flush=True)
 
 

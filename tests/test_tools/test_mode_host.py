@@ -1,8 +1,8 @@
 """Where the step-cost benchmark measures its modes: the host's children,
 their figure files and errors, and the per-mode process a GPU run starts."""
 import gc
-import os
 import json
+import os
 
 import pytest
 
