@@ -106,7 +106,7 @@ class Benchmark:
         print(f'[benchmark] {"resuming" if resume else "training"} '
               f'{work_dir}', flush=True)
         proc, attempt = run_training(self._command(config, work_dir, resume),
-                                     work_dir, resume)
+                                     work_dir, resume, hosted=True)
         if proc.returncode != 0:
             raise SystemExit(
                 f'error: the run in {work_dir} failed (exit status '

@@ -2,12 +2,12 @@
 and CPU time recorded beside it (:mod:`.wall_time`): what the benchmark's
 arms and the whole-run speed comparison both time."""
 import os
-import os.path as osp
 import signal
 import subprocess
 import sys
 from typing import List, Optional, Sequence, Tuple
 
+from . import train_host
 from .arm_configs import PACKAGE_ROOT
 from .wall_time import recorded_wall_time
 
@@ -19,8 +19,7 @@ def train_args(config: str, work_dir: str, resume: bool = False,
     Example:
         >>> [sys.executable] + train_args('run/config.py', 'run', resume=True)
     """
-    args = [osp.join(PACKAGE_ROOT, 'tools', 'train.py'), config,
-            '--work-dir', work_dir]
+    args = [train_host.TRAIN_TOOL, config, '--work-dir', work_dir]
     if resume:
         args.append('--resume')
     if cfg_options:
@@ -29,13 +28,17 @@ def train_args(config: str, work_dir: str, resume: bool = False,
 
 
 def run_training(command: Sequence[str], work_dir: str, resumed: bool,
-                 quiet: bool = False
+                 quiet: bool = False, hosted: bool = False
                  ) -> Tuple[subprocess.CompletedProcess, dict]:
     """Run ``command`` (one that trains into ``work_dir``) with this
     package first on ``PYTHONPATH``; returns the finished process and the
     attempt recorded in the work_dir's wall-time record (``seconds``,
-    ``cpu_seconds``, ``processor``, ...). ``quiet``: its output is not
-    shown; the process keeps the end of its stderr for an error message.
+    ``cpu_seconds``, ``processor``, ``process``, ...). ``quiet``: its output
+    is not shown; the process keeps the end of its stderr for an error
+    message. ``hosted``: a plain ``tools/train.py`` command runs in a child
+    forked from the preloaded training host where that is usable
+    (:mod:`.train_host`: on CPU, the imports paid once), otherwise in a
+    fresh process.
 
     Example:
         >>> proc, attempt = run_training(
@@ -46,10 +49,18 @@ def run_training(command: Sequence[str], work_dir: str, resumed: bool,
         [PACKAGE_ROOT] + [p for p in [os.environ.get('PYTHONPATH')] if p]))
     output: Optional[int] = subprocess.DEVNULL if quiet else None
     os.makedirs(work_dir, exist_ok=True)
+    plain_train = [sys.executable, train_host.TRAIN_TOOL]
+    host = None
+    if hosted and list(command[:2]) == plain_train and train_host.usable():
+        host = train_host.shared_host(env)
     with recorded_wall_time(work_dir, resumed) as attempt:
-        proc = subprocess.run(list(command), env=env, stdout=output,
-                              stderr=subprocess.PIPE if quiet else None,
-                              text=True)
+        if host is not None:
+            proc = host.run(list(command[2:]), os.getcwd(), quiet, attempt)
+        else:
+            attempt['process'] = train_host.FRESH
+            proc = subprocess.run(list(command), env=env, stdout=output,
+                                  stderr=subprocess.PIPE if quiet else None,
+                                  text=True)
     return proc, attempt
 
 

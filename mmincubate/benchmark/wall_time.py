@@ -1,7 +1,9 @@
 """The wall time of a benchmark run, recorded beside its summary: every
 process that trained it (startup, training, validation, checkpoints,
 exports), with its processor, since a resumed run may continue on another
-machine."""
+machine. A process forked from the preloaded training host
+(:mod:`.train_host`) had its imports done before its time started; its
+attempt says so (``process``)."""
 import contextlib
 import json
 import os
@@ -17,11 +19,13 @@ WALL_TIME_FILE = 'wall_time.json'
 
 
 def record_wall_time(work_dir: str, seconds: float, resumed: bool,
-                     cpu_seconds: Optional[float] = None) -> dict:
+                     cpu_seconds: Optional[float] = None,
+                     process: Optional[str] = None) -> dict:
     """Append one process's wall time to the run's record, with the CPU
     time it used (user + system, all its threads and children): against
     the cores it had, that tells whether other work shared the machine.
-    Returns the appended attempt.
+    ``process``: how the process started (a fresh one, or forked from the
+    preloaded host). Returns the appended attempt.
 
     Example:
         >>> record_wall_time('work_dirs/b/e2e_seed0', 812.4, resumed=False,
@@ -34,7 +38,7 @@ def record_wall_time(work_dir: str, seconds: float, resumed: bool,
             record = json.load(f)
     attempt = dict(
         seconds=seconds, resumed=resumed, processor=cpu_model(),
-        cpu_seconds=cpu_seconds, cpus=os.cpu_count(),
+        cpu_seconds=cpu_seconds, cpus=os.cpu_count(), process=process,
         load_average=os.getloadavg()[0] if hasattr(os, 'getloadavg')
         else None,
         ended=time.strftime('%Y-%m-%d %H:%M:%S %Z'))
@@ -52,7 +56,9 @@ def children_cpu_seconds() -> float:
 @contextlib.contextmanager
 def recorded_wall_time(work_dir: str, resumed: bool) -> Iterator[dict]:
     """Record the wall and CPU time of the child process run inside; the
-    dict it gives is filled with the recorded attempt on leaving.
+    dict it gives is filled with the recorded attempt on leaving. A body
+    whose process is not this one's child sets the dict's ``cpu_seconds``
+    (and ``process``) itself.
 
     Example:
         >>> with recorded_wall_time(run_dir, resumed=False) as attempt:
@@ -64,9 +70,14 @@ def recorded_wall_time(work_dir: str, resumed: bool) -> Iterator[dict]:
     try:
         yield attempt
     finally:
-        attempt.update(record_wall_time(
-            work_dir, time.monotonic() - start, resumed,
-            children_cpu_seconds() - cpu))
+        seconds = time.monotonic() - start
+        if 'cpu_seconds' in attempt:
+            cpu = attempt.pop('cpu_seconds')
+        else:
+            cpu = children_cpu_seconds() - cpu
+        process = attempt.pop('process', None)
+        attempt.update(record_wall_time(work_dir, seconds, resumed, cpu,
+                                        process))
 
 
 def wall_seconds(work_dir: str) -> Optional[float]:
