@@ -11,16 +11,17 @@ the run's arguments and ends as that script would (its exit status, its
 ``atexit`` handlers). Its CPU time comes from the host's ``wait4``.
 
 What differs from a fresh process: the imports happen before the run's
-wall time starts, and environment variables read at import time are the
-host's, so :func:`shared_host` starts a new host when the environment
-changes. Not used with a GPU (a child forked from a process that touched
-the CUDA driver cannot use it) or with ``MMINCUBATE_TRAIN_HOST=0``.
+wall time starts; the environment variables read at import time are the
+host's (:func:`shared_host` starts a new host when they change; the child
+gets the rest of the caller's environment); every child has the host's
+string hash seed. Not used with a GPU (a child forked from a process that
+touched the CUDA driver cannot use it) or with ``MMINCUBATE_TRAIN_HOST=0``.
 
 Example:
-    >>> host = shared_host(dict(os.environ))
+    >>> env = dict(os.environ)
     >>> usage = {}
-    >>> proc = host.run(['configs/x.py', '--work-dir', 'run'], os.getcwd(),
-    ...                 quiet=False, usage=usage)
+    >>> proc = shared_host(env).run(['configs/x.py', '--work-dir', 'run'],
+    ...                             os.getcwd(), env, False, usage)
 """
 import atexit
 import gc
@@ -48,12 +49,17 @@ PRELOAD = ('torch', 'mmengine.runner', 'mmpretrain.datasets',
            'mmincubate.engine', 'mmincubate.evaluation', 'mmincubate.models')
 #: an attempt's ``process`` in the run's wall-time record
 FRESH, FORKED = 'fresh process', 'forked from the preloaded host'
-_MESSAGE_BYTES = 1 << 16
+_MESSAGE_BYTES = 1 << 17
+_PR_SET_PDEATHSIG = 1
+#: prefixes of the environment variables read at import time
+IMPORT_TIME_ENV = ('OMP_', 'MKL_', 'KMP_', 'GOMP_', 'OPENBLAS_', 'PYTHON',
+                   'LD_', 'CUDA', 'NVIDIA', 'TORCH', 'PYTORCH', 'MM')
 
 
 def usable() -> bool:
     """Whether runs may be forked from a host here: Linux's fork and file
-    descriptor passing, no GPU, not turned off (``MMINCUBATE_TRAIN_HOST=0``)."""
+    descriptor passing, no GPU, not turned off
+    (``MMINCUBATE_TRAIN_HOST=0``)."""
     if os.environ.get('MMINCUBATE_TRAIN_HOST', '1') == '0' or \
             not hasattr(os, 'fork') or not hasattr(socket, 'send_fds'):
         return False
@@ -74,44 +80,61 @@ class TrainHost:
         theirs.close()
         self.socket = mine
         self.last_pid: Optional[int] = None
+        self.abandoned = False
 
-    def run(self, args: List[str], cwd: str, quiet: bool,
-            usage: dict) -> subprocess.CompletedProcess:
-        """``tools/train.py args`` in a child, in ``cwd``, its output on
-        this process's stdout and stderr (``quiet``: none shown, the end of
-        its stderr kept in the result); ``usage`` gets its ``cpu_seconds``
-        and ``process``, also when an exception (a SIGTERM, Ctrl-C) stops
-        the wait, which kills the child first."""
+    def run(self, args: List[str], cwd: str, env: Dict[str, str],
+            quiet: bool, usage: dict) -> subprocess.CompletedProcess:
+        """``tools/train.py args`` in a child, in ``cwd``, with ``env``
+        (those of its variables read at import time are the host's), its
+        output on this process's stdout and
+        stderr (``quiet``: none shown, the end of its stderr kept in the
+        result); ``usage`` gets its ``cpu_seconds`` and ``process``. An
+        exception (a SIGTERM, Ctrl-C) during the wait kills the child, or,
+        where that cannot be settled, the host and with it the child."""
         usage.update(cpu_seconds=None, process=FORKED)
+        payload = json.dumps(dict(args=args, cwd=cwd, env=env)).encode()
+        if len(payload) > _MESSAGE_BYTES:
+            raise ValueError(f'a training request of {len(payload)} bytes '
+                             f'is over the host\'s {_MESSAGE_BYTES}; set '
+                             'MMINCUBATE_TRAIN_HOST=0 for fresh processes.')
         with open(os.devnull, 'w') as null, \
                 tempfile.TemporaryFile('w+') as err:
             fds = [null.fileno(), err.fileno()] if quiet else [1, 2]
             sys.stdout.flush()
             sys.stderr.flush()
-            socket.send_fds(self.socket, [json.dumps(
-                dict(args=args, cwd=cwd)).encode()], fds)
-            self.last_pid = self._reply()['pid']
+            self.last_pid = None
             try:
+                socket.send_fds(self.socket, [payload], fds)
+                self.last_pid = self._reply()['pid']
                 done = self._reply()
             except BaseException:
-                self._kill_and_reap(usage)
+                self._recover(usage)
                 raise
+            if done.get('pid') != self.last_pid:
+                self.abandon()
+                raise RuntimeError('the training host answered out of turn; '
+                                   'it was stopped (a new one starts).')
             usage['cpu_seconds'] = done['cpu_seconds']
             err.seek(0)
             stderr = err.read() if quiet else None
         return subprocess.CompletedProcess(
             [sys.executable, TRAIN_TOOL] + args, done['exit'], None, stderr)
 
-    def _kill_and_reap(self, usage: dict) -> None:
+    def _recover(self, usage: dict) -> None:
+        """After an interrupted wait: kill the child and read its report,
+        or else stop the host (its children die with it)."""
         try:
+            if self.last_pid is None:
+                raise RuntimeError('the child is not known')
             os.kill(self.last_pid, signal.SIGKILL)
-        except ProcessLookupError:
-            return  # it had ended and its report was read
-        self.socket.settimeout(60)
-        try:
-            usage['cpu_seconds'] = self._reply()['cpu_seconds']
-        finally:
+            self.socket.settimeout(60)
+            done = self._reply()
+            if done.get('pid') != self.last_pid:
+                raise RuntimeError('an answer out of turn')
+            usage['cpu_seconds'] = done['cpu_seconds']
             self.socket.settimeout(None)
+        except Exception:  # noqa: B902 (the original exception goes on)
+            self.abandon()
 
     def _reply(self) -> dict:
         message = self.socket.recv(_MESSAGE_BYTES)
@@ -124,22 +147,43 @@ class TrainHost:
         return json.loads(message)
 
     def alive(self) -> bool:
-        return self.process.poll() is None
+        """Whether the host is running and in step with this client."""
+        return not self.abandoned and self.process.poll() is None
+
+    def abandon(self) -> None:
+        """Kill the host (its children die with it) and close the socket;
+        :func:`shared_host` starts a new one."""
+        self.abandoned = True
+        self.process.kill()
+        self.process.wait()
+        self.socket.close()
 
     def close(self) -> None:
-        """End the host (it exits when the socket closes)."""
+        """End the host: it exits when the socket closes (killed after 60
+        s)."""
         self.socket.close()
-        self.process.wait()
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.abandon()
 
 
 _SHARED: Optional[TrainHost] = None
+
+
+def _import_env(env: Dict[str, str]) -> Dict[str, str]:
+    """The variables the stack may read when it is imported (threads,
+    Python, the loader, torch, CUDA, OpenMMLab): the host's stay in force
+    in its children, which get the rest from each request."""
+    return {k: v for k, v in env.items() if k.startswith(IMPORT_TIME_ENV)}
 
 
 def shared_host(env: Dict[str, str]) -> TrainHost:
     """This process's host for ``env``, started on first use and again when
     the environment differs or the host has ended; ended at exit."""
     global _SHARED
-    if _SHARED is not None and (_SHARED.env != env or not _SHARED.alive()):
+    if _SHARED is not None and (not _SHARED.alive() or
+                                _import_env(_SHARED.env) != _import_env(env)):
         _SHARED.close()
         _SHARED = None
     if _SHARED is None:
@@ -153,6 +197,7 @@ def _serve(channel: socket.socket) -> Optional[dict]:
     """Fork a child per request, report its pid, then its exit status and
     CPU time. Returns only in a child (its request, its stdout and stderr
     in place), or None when the client has closed the socket."""
+    host = os.getpid()
     while True:
         message, fds, _, _ = socket.recv_fds(channel, _MESSAGE_BYTES, 2)
         if not message:
@@ -161,6 +206,7 @@ def _serve(channel: socket.socket) -> Optional[dict]:
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
+            _die_with(host)
             channel.close()
             for target, fd in zip((1, 2), fds):
                 os.dup2(fd, target)
@@ -171,8 +217,18 @@ def _serve(channel: socket.socket) -> Optional[dict]:
         channel.send(json.dumps(dict(pid=pid)).encode())
         _, status, rusage = os.wait4(pid, 0)
         channel.send(json.dumps(dict(
-            exit=os.waitstatus_to_exitcode(status),
+            pid=pid, exit=os.waitstatus_to_exitcode(status),
             cpu_seconds=rusage.ru_utime + rusage.ru_stime)).encode())
+
+
+def _die_with(host: int) -> None:
+    """In a child: be killed when the host ends (Linux's parent-death
+    signal), as a client that stops the host means."""
+    import ctypes
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG,
+                                            signal.SIGKILL)
+    if os.getppid() != host:  # the host ended before the call
+        os._exit(1)
 
 
 def main(argv: Optional[List[str]] = None) -> None:
@@ -180,8 +236,10 @@ def main(argv: Optional[List[str]] = None) -> None:
     ``tools/train.py``."""
     import numpy
     channel = socket.socket(fileno=int((argv or sys.argv[1:])[0]))
-    # Ctrl-C reaches the client and the child; the host reports the child
+    # Ctrl-C or a SIGTERM to the process group reaches the client and the
+    # child; the host stays to report the child
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     for name in PRELOAD:
         importlib.import_module(name)
     runpy.run_path(TRAIN_TOOL, run_name='mmincubate_train_tool')
@@ -192,6 +250,10 @@ def main(argv: Optional[List[str]] = None) -> None:
     if request is None:
         return
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.environ.clear()
+    os.environ.update(request['env'])
+    sys.stdout.reconfigure(line_buffering=os.isatty(1))
     # fresh entropy, as a new process's: an unseeded run is not every
     # other child's twin (torch's default seed is fixed in any process)
     random.seed()

@@ -55,7 +55,8 @@ def run_training(command: Sequence[str], work_dir: str, resumed: bool,
         host = train_host.shared_host(env)
     with recorded_wall_time(work_dir, resumed) as attempt:
         if host is not None:
-            proc = host.run(list(command[2:]), os.getcwd(), quiet, attempt)
+            proc = host.run(list(command[2:]), os.getcwd(), env, quiet,
+                            attempt)
         else:
             attempt['process'] = train_host.FRESH
             proc = subprocess.run(list(command), env=env, stdout=output,

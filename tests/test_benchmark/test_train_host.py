@@ -52,7 +52,11 @@ def test_a_hosted_run_trains_as_a_fresh_process_does(tmp_path):
 @pytest.mark.slow
 def test_failures_output_and_the_host_serving_on(tmp_path, capfd):
     missing = str(tmp_path / 'missing.py')
-    proc, attempt = _train(missing, str(tmp_path / 'quiet'), hosted=True)
+    if train_host._SHARED is not None:
+        train_host._SHARED.close()
+    with capfd.disabled():  # the host's own stdout and stderr: not capfd's
+        proc, attempt = _train(missing, str(tmp_path / 'quiet'),
+                               hosted=True)
     host = train_host._SHARED
     assert attempt['process'] == train_host.FORKED
     assert proc.returncode == 1 and 'missing.py' in proc.stderr
@@ -104,10 +108,40 @@ def test_an_interrupted_run_is_killed_recorded_and_the_host_serves_on(
 
 
 @pytest.mark.slow
+def test_interrupted_before_the_child_is_known_the_host_is_stopped(
+        tmp_path):
+    """An exception while a new host still imports: no child is known to
+    kill, so the host goes (its children with it), and the next run gets
+    a new one."""
+    if train_host._SHARED is not None:
+        train_host._SHARED.close()
+
+    def stop(signum, frame):
+        raise _Stop()
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, 0.5)
+    try:
+        with pytest.raises(_Stop):
+            _train(str(tmp_path / 'missing.py'), str(tmp_path / 'a'),
+                   hosted=True)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    stopped = train_host._SHARED
+    assert stopped.abandoned and stopped.process.returncode is not None
+    proc, _ = _train(str(tmp_path / 'missing.py'), str(tmp_path / 'b'),
+                     hosted=True)
+    assert proc.returncode == 1 and train_host._SHARED is not stopped
+
+
+@pytest.mark.slow
 def test_another_environment_gets_another_host():
     env = dict(os.environ)
     first = train_host.shared_host(env)
     assert train_host.shared_host(dict(env)) is first
+    # a variable read only at run time: the child gets it, the host stays
+    assert train_host.shared_host(dict(env, SOME_RUN_SETTING='1')) is first
     second = train_host.shared_host(dict(env, MMINCUBATE_TEST_VARIABLE='1'))
     assert second is not first and second.alive()
     assert first.process.returncode == 0  # ended when its socket closed

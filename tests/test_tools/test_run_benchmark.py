@@ -10,6 +10,8 @@ import re
 
 import pytest
 
+from mmincubate.benchmark import train_host
+
 from tests.helpers import (ADE_TRAIN3, ADE_VAL3, CIFAR_TAR, ROOT, TINY_ARCH,
                            extract_cifar_subset, load_tool, need,
                            segmentor_config)
@@ -258,6 +260,9 @@ def test_wall_time_is_recorded_per_run(digits):
         assert not attempts[0]['resumed']
         assert all(a['resumed'] for a in attempts[1:])
         assert attempts[0]['processor']
+        # forked from the preloaded host where it can be (CPU, Linux)
+        assert attempts[0]['process'] == (
+            train_host.FORKED if train_host.usable() else train_host.FRESH)
         # the run's own CPU time: some, and no more than its cores allow
         first = attempts[0]
         assert 0 < first['cpu_seconds'] <= first['seconds'] * first['cpus']
