@@ -15,7 +15,8 @@ LOADERS = ('LoadImageFromFile', 'mmpretrain.LoadImageFromFile',
 @DATASETS.register_module()
 class InMemoryCustomDataset(CustomDataset):
     """An image-folder dataset whose images are read and decoded once, at
-    build time, into one uint8 array of shape (N, H, W, 3).
+    build time, into one uint8 array of shape (N, H, W, 3): the images of
+    the samples it keeps (all, or those of ``indices``).
 
     Every sample reaches the pipeline as ``LoadImageFromFile`` would hand it
     over (the same decoder, BGR, ``img_shape`` and ``ori_shape`` set), so the
@@ -56,8 +57,26 @@ class InMemoryCustomDataset(CustomDataset):
         self.images: Optional[np.ndarray] = None
         super().__init__(*args, pipeline=pipeline, **kwargs)
 
-    def load_data_list(self) -> List[dict]:
-        data_list = super().load_data_list()
+    def full_init(self) -> None:
+        """Load the annotations, keep the samples of ``indices``, then read
+        and decode the kept samples' images (only those), then serialize."""
+        if self._fully_initialized:
+            return
+        serialize, self.serialize_data = self.serialize_data, False
+        try:
+            super().full_init()  # loads, filters and subsets the list
+            self.images = self._decode(self.data_list)
+        except BaseException:
+            self._fully_initialized = False
+            raise
+        finally:
+            self.serialize_data = serialize
+        if self.serialize_data:
+            self.data_bytes, self.data_address = self._serialize_data()
+
+    def _decode(self, data_list: List[dict]) -> np.ndarray:
+        """The images of ``data_list`` in one array; each info's
+        ``img_path`` becomes its ``image_index`` into it."""
         backend = get_file_backend(self.img_prefix, enable_singleton=True)
         images = None
         for index, info in enumerate(data_list):
@@ -75,8 +94,7 @@ class InMemoryCustomDataset(CustomDataset):
                     'of one size; resize them first or use CustomDataset.')
             images[index] = image
             info['image_index'] = index
-        self.images = images
-        return data_list
+        return images
 
     def get_data_info(self, idx: int) -> dict:
         info = super().get_data_info(idx)

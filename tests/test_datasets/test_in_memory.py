@@ -25,11 +25,11 @@ def image_folder(root, sizes=((32, 32), ) * 12, fmt='png'):
     return root
 
 
-def build(type_, root, pipeline):
+def build(type_, root, pipeline, **kwargs):
     from mmengine.registry import init_default_scope
     init_default_scope('mmincubate')
     return DATASETS.build(dict(type=type_, data_root=str(root),
-                               data_prefix='', pipeline=pipeline))
+                               data_prefix='', pipeline=pipeline, **kwargs))
 
 
 def test_same_samples_as_the_folder_pipeline(tmp_path):
@@ -55,6 +55,31 @@ def test_same_samples_as_the_folder_pipeline(tmp_path):
     first = memory[0]['inputs']
     assert any(not torch.equal(first, memory[0]['inputs'])
                for _ in range(10))
+
+
+@pytest.mark.parametrize('indices', [5, [7, 2, 9]])
+def test_only_the_kept_samples_are_decoded(tmp_path, indices):
+    """``indices``: only those samples' images are read and decoded, and
+    they are the folder pipeline's samples of the same indices (a later
+    ``get_subset`` too); with ``serialize_data`` off as well."""
+    root = image_folder(tmp_path / 'data')
+    folder = build('CustomDataset', root,
+                   [dict(type='LoadImageFromFile')] + AUGMENT,
+                   indices=indices)
+    for serialize in (True, False):
+        memory = build('InMemoryCustomDataset', root, AUGMENT,
+                       indices=indices, serialize_data=serialize)
+        kept = indices if isinstance(indices, int) else len(indices)
+        assert len(memory) == len(folder) == kept
+        assert memory.images.shape == (kept, 32, 32, 3)
+        subset = memory.get_subset([2, 0])
+        np.random.seed(3)
+        ours = [memory[i] for i in range(kept)] + [subset[0], subset[1]]
+        np.random.seed(3)
+        theirs = [folder[i] for i in range(kept)] + [folder[2], folder[0]]
+        for a, b in zip(ours, theirs):
+            assert torch.equal(a['inputs'], b['inputs'])
+            assert a['data_samples'].gt_label == b['data_samples'].gt_label
 
 
 def test_the_stored_images_are_not_changed_by_the_pipeline(tmp_path):
