@@ -148,6 +148,15 @@ def shared_run_cfg(work_dir, phases=SHARED_PHASES, **model):
     return cfg
 
 
+def session_root(tmp_path_factory) -> str:
+    """A folder of this test session that its pytest-xdist workers share
+    (what one makes under a lock, the others read)."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get('PYTEST_XDIST_WORKER'):
+        root = root.parent
+    return str(root)
+
+
 def train(cfg):
     """Train ``cfg`` with the project's runner; the runner and a copy of the
     final weights."""
