@@ -12,7 +12,7 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from tests.helpers import shared_run_cfg, train  # noqa: E402
+from tests.helpers import session_root, shared_run_cfg, train  # noqa: E402
 
 
 def pytest_configure(config):
@@ -48,12 +48,10 @@ def digits_run(tmp_path_factory) -> SharedRun:
     it and the others wait for it and read it."""
     import torch
     from filelock import FileLock
-    root = tmp_path_factory.getbasetemp()
-    if os.environ.get('PYTEST_XDIST_WORKER'):
-        root = root.parent  # shared by the workers of this session
-    work_dir = osp.join(str(root), 'digits_run')
+    root = session_root(tmp_path_factory)
+    work_dir = osp.join(root, 'digits_run')
     done = osp.join(work_dir, 'state.pth')
-    with FileLock(osp.join(str(root), 'digits_run.lock')):
+    with FileLock(osp.join(root, 'digits_run.lock')):
         if not osp.isfile(done):
             from mmengine.registry import init_default_scope
             init_default_scope('mmincubate')
@@ -63,9 +61,34 @@ def digits_run(tmp_path_factory) -> SharedRun:
     return SharedRun(work_dir, torch.load(done, weights_only=True))
 
 
+#: the rough duration of a slow test that names none (``seconds=``)
+SLOW_SECONDS = 30
+
+
+def expected_seconds(item) -> float:
+    """The rough duration of a test's group (module or class), for
+    ordering: a slow test's ``seconds`` (``@pytest.mark.slow(seconds=300)``,
+    on the project's slower 2-core machine), else ``SLOW_SECONDS``; 0 for
+    the others."""
+    marker = item.get_closest_marker('slow')
+    return 0 if marker is None else marker.kwargs.get('seconds',
+                                                      SLOW_SECONDS)
+
+
 def pytest_collection_modifyitems(config, items):
-    """The slow tests first (stable): with several workers the long ones
-    start at once instead of last. (The README's test command runs
-    ``--dist loadscope``: the tests of a module, or of a class, run on one
-    worker, so that module fixtures run once.)"""
-    items.sort(key=lambda item: item.get_closest_marker('slow') is None)
+    """The longest groups first (stable): a group is what pytest-xdist's
+    loadscope runs on one worker (a module, or a class), so module fixtures
+    run once; the README's test command keeps this order
+    (``--no-loadscope-reorder``). Groups with slow tests go by their
+    longest ``seconds``, the others by their number of tests: with several workers
+    the long ones start at once instead of last, and the short ones fill
+    the gaps."""
+    def group(item) -> str:
+        return item.nodeid.rsplit('::', 1)[0]
+
+    seconds, count = {}, {}
+    for item in items:
+        seconds[group(item)] = max(seconds.get(group(item), 0),
+                                   expected_seconds(item))
+        count[group(item)] = count.get(group(item), 0) + 1
+    items.sort(key=lambda item: (-seconds[group(item)], -count[group(item)]))

@@ -15,7 +15,7 @@ import pytest
 from tests.helpers import INCUBATE_DIGITS, ROOT, ok, run_tool
 from tests.helpers import summary as summary_of
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(seconds=180)
 
 
 @pytest.fixture(scope='module')

@@ -61,7 +61,7 @@ def check_last_checkpoint(work_dir):
     return iteration
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=55)
 def test_sigkill_in_every_phase_then_resume_is_exact(tmp_path):
     start = time.monotonic()
     ranges = phase_ranges()

@@ -23,7 +23,7 @@ CONFIG = osp.join(osp.dirname(osp.abspath(__file__)),
 SEED = 20261206  # the kill points and delays: random, but reproducible
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=55)
 def test_sigkill_an_e2e_run_then_resume_is_exact(tmp_path):
     epochs = Config.fromfile(CONFIG).train_cfg.max_epochs
     reference, killed = reference_and_killed(CONFIG, tmp_path)

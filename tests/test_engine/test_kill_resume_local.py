@@ -16,7 +16,7 @@ CONFIG = osp.join(osp.dirname(osp.abspath(__file__)),
 SEED = 20261207  # the kill points and delays: random, but reproducible
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=40)
 def test_sigkill_a_local_learning_run_then_resume_is_exact(tmp_path):
     phases = Config.fromfile(CONFIG).train_cfg.phases
     local, total = phases[0]['max_iters'], sum(p['max_iters'] for p in phases)

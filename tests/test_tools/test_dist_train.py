@@ -91,7 +91,7 @@ def weights(path):
     return load_checkpoint_file(str(path))['state_dict']
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=50)
 def test_dist_train_two_cpu_processes_and_resume(tmp_path):
     config = tmp_path / 'tiny.py'
     config.write_text(CONFIG)

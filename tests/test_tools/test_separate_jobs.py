@@ -73,7 +73,7 @@ def test_dry_run_resolves_the_schedule(tmp_path):
     assert not (tmp_path / 'w').exists()
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=85)
 def test_slurm_incubate_with_standin_sbatch(one_job, tmp_path):
     root, log = tmp_path / 'slurm', tmp_path / 'calls.jsonl'
     env = free_port_env(WORK_ROOT=str(root), STANDIN_SLURM_LOG=str(log),

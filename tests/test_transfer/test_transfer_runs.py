@@ -17,7 +17,7 @@ from tests.helpers import (ADE_TRAIN3, ADE_VAL3, COCO10, ROOT,
                            detector_config, free_port_env, need, ok,
                            run_tool, segmentor_config)
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(seconds=40)
 
 
 def _assert_finite_losses(log: str, names) -> None:
