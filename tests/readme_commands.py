@@ -21,6 +21,7 @@ DOC_FILES = ('README.md', 'docs/method.md', 'docs/usage.md',
              'docs/performance.md', 'docs/checkpoints.md',
              'docs/installation.md')
 
+
 @dataclass
 class Command:
     line: int
@@ -152,6 +153,7 @@ def plan(text: str) -> List[tuple]:
     raise AssertionError(f'README command without a rule in '
                          f'{__name__}.plan(): {text!r}')
 
+
 def unroll(text: str) -> List[str]:
     """The commands of a ``for VAR in WORDS; do BODY; done`` loop, with
     ``$VAR`` and ``${VAR}`` replaced, in order; any other text as is."""
@@ -163,6 +165,7 @@ def unroll(text: str) -> List[str]:
     return [re.sub(rf'\$({name}\b|\{{{name}\}})', value, line)
             for value in values.split() for line in body.splitlines()
             if line.strip()]
+
 
 #: pages and sections whose commands need nothing an earlier one makes:
 #: each group runs on its own (in its own sandbox, beside the others under
@@ -180,6 +183,7 @@ PARTS = {
 
 def part_of(command: Command) -> str:
     return PARTS.get(command.file, PARTS.get(command.section, 'usage'))
+
 
 def config_comment_commands() -> List[Command]:
     """The usage lines in the configs' header comments."""

@@ -126,8 +126,9 @@ def separate_jobs_equal_one_job(sandbox: str, shell: str) -> None:
 #: checks of what a README command made, by the command's beginning
 CHECKS = {'bash tools/dist_incubate.sh ': separate_jobs_equal_one_job}
 
+
 def test_readme_parts_are_known():
-    """Every part named above exists, and together the parts hold every
+    """Every part of ``PARTS`` exists, and together the parts hold every
     documented command once; every page with a command is in DOC_FILES."""
     commands = doc_commands()
     named = {c.section for c in commands} | {c.file for c in commands}
