@@ -4,6 +4,7 @@ one shared training run of the digits pipeline (helpers: tests/helpers.py).
 import os
 import os.path as osp
 import sys
+from collections import Counter, defaultdict
 from typing import NamedTuple
 
 import pytest
@@ -80,15 +81,15 @@ def pytest_collection_modifyitems(config, items):
     loadscope runs on one worker (a module, or a class), so module fixtures
     run once; the README's test command keeps this order
     (``--no-loadscope-reorder``). Groups with slow tests go by their
-    longest ``seconds``, the others by their number of tests: with several workers
-    the long ones start at once instead of last, and the short ones fill
-    the gaps."""
+    longest ``seconds``, the others by their number of tests: with several
+    workers the long ones start at once instead of last, and the short ones
+    fill the gaps."""
     def group(item) -> str:
         return item.nodeid.rsplit('::', 1)[0]
 
-    seconds, count = {}, {}
+    count = Counter(group(item) for item in items)
+    seconds = defaultdict(float)
     for item in items:
-        seconds[group(item)] = max(seconds.get(group(item), 0),
+        seconds[group(item)] = max(seconds[group(item)],
                                    expected_seconds(item))
-        count[group(item)] = count.get(group(item), 0) + 1
     items.sort(key=lambda item: (-seconds[group(item)], -count[group(item)]))
