@@ -2,8 +2,12 @@
 
 Importing the package is cheap: the registries import their members lazily
 when a config with ``default_scope='mmincubate'`` is built. It never imports
-mmdet or mmseg.
+mmdet or mmseg, and it keeps mmpretrain from importing mmdet until mmdet is
+used (:mod:`mmincubate.mmpretrain_compat`).
 """
+from .mmpretrain_compat import defer_mmdet_import
 from .version import __version__, version_info
+
+defer_mmdet_import()
 
 __all__ = ['__version__', 'version_info']
