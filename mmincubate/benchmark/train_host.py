@@ -1,14 +1,15 @@
-"""A host process that has imported the training stack once and forks a
-child for each ``tools/train.py`` run of a benchmark on CPU.
+"""The client of a host process (:mod:`.train_host_process`) that has
+imported the training stack once and forks a child for each
+``tools/train.py`` run of a benchmark on CPU.
 
 A fresh Python process spends several seconds of CPU importing torch,
-mmengine, mmpretrain and, through mmpretrain, mmdet: most of a short run.
-The host pays that once per benchmark call (or test worker). It runs no
-tensor operation itself, so a child starts with torch's thread pools
-unused; the child takes the run's working directory, stdout and stderr
-(passed over a Unix socket), runs ``tools/train.py`` as ``__main__`` with
-the run's arguments and ends as that script would (its exit status, its
-``atexit`` handlers). Its CPU time comes from the host's ``wait4``.
+mmengine and mmpretrain: most of a short run. The host pays that once per
+benchmark call (or test worker). It runs no tensor operation itself, so a
+child starts with torch's thread pools unused; the child takes the run's
+working directory, stdout and stderr (passed over a Unix socket), runs
+``tools/train.py`` as ``__main__`` with the run's arguments and ends as
+that script would (its exit status, its ``atexit`` handlers). Its CPU time
+comes from the host's ``wait4``.
 
 What differs from a fresh process: the imports happen before the run's
 wall time starts; the environment variables read at import time are the
@@ -24,13 +25,9 @@ Example:
     ...                             os.getcwd(), env, False, usage)
 """
 import atexit
-import gc
-import importlib
 import json
 import os
 import os.path as osp
-import random
-import runpy
 import signal
 import socket
 import subprocess
@@ -41,16 +38,12 @@ from typing import Dict, List, Optional
 from .arm_configs import PACKAGE_ROOT
 
 TRAIN_TOOL = osp.join(PACKAGE_ROOT, 'tools', 'train.py')
-#: what the host imports before it forks (besides ``tools/train.py``'s own
-#: imports): the modules a training run builds its parts from
-PRELOAD = ('torch', 'mmengine.runner', 'mmpretrain.datasets',
-           'mmpretrain.engine', 'mmpretrain.evaluation', 'mmpretrain.models',
-           'mmpretrain.visualization', 'mmincubate.datasets',
-           'mmincubate.engine', 'mmincubate.evaluation', 'mmincubate.models')
+#: the host's own code (:mod:`.train_host_process`)
+HOST_MODULE = 'mmincubate.benchmark.train_host_process'
 #: an attempt's ``process`` in the run's wall-time record
 FRESH, FORKED = 'fresh process', 'forked from the preloaded host'
-_MESSAGE_BYTES = 1 << 17
-_PR_SET_PDEATHSIG = 1
+#: the longest message on the host's socket
+MESSAGE_BYTES = 1 << 17
 #: prefixes of the environment variables read at import time
 IMPORT_TIME_ENV = ('OMP_', 'MKL_', 'KMP_', 'GOMP_', 'OPENBLAS_', 'PYTHON',
                    'LD_', 'CUDA', 'NVIDIA', 'TORCH', 'PYTORCH', 'MM')
@@ -75,12 +68,13 @@ class TrainHost:
         mine, theirs = socket.socketpair(socket.AF_UNIX,
                                          socket.SOCK_SEQPACKET)
         self.process = subprocess.Popen(
-            [sys.executable, '-m', __name__, str(theirs.fileno())],
+            [sys.executable, '-m', HOST_MODULE, str(theirs.fileno())],
             pass_fds=[theirs.fileno()], env=self.env, cwd=PACKAGE_ROOT)
         theirs.close()
         self.socket = mine
         self.last_pid: Optional[int] = None
         self.abandoned = False
+        self._imported_env: Optional[Dict[str, str]] = None
 
     def run(self, args: List[str], cwd: str, env: Dict[str, str],
             quiet: bool, usage: dict) -> subprocess.CompletedProcess:
@@ -93,9 +87,9 @@ class TrainHost:
         where that cannot be settled, the host and with it the child."""
         usage.update(cpu_seconds=None, process=FORKED)
         payload = json.dumps(dict(args=args, cwd=cwd, env=env)).encode()
-        if len(payload) > _MESSAGE_BYTES:
+        if len(payload) > MESSAGE_BYTES:
             raise ValueError(f'a training request of {len(payload)} bytes '
-                             f'is over the host\'s {_MESSAGE_BYTES}; set '
+                             f'is over the host\'s {MESSAGE_BYTES}; set '
                              'MMINCUBATE_TRAIN_HOST=0 for fresh processes.')
         with open(os.devnull, 'w') as null, \
                 tempfile.TemporaryFile('w+') as err:
@@ -104,6 +98,7 @@ class TrainHost:
             sys.stderr.flush()
             self.last_pid = None
             try:
+                self.imported_env()  # the host's first message
                 socket.send_fds(self.socket, [payload], fds)
                 self.last_pid = self._reply()['pid']
                 done = self._reply()
@@ -137,7 +132,7 @@ class TrainHost:
             self.abandon()
 
     def _reply(self) -> dict:
-        message = self.socket.recv(_MESSAGE_BYTES)
+        message = self.socket.recv(MESSAGE_BYTES)
         if not message:
             code = self.process.wait()
             raise RuntimeError(
@@ -145,6 +140,14 @@ class TrainHost:
                 'above. Set MMINCUBATE_TRAIN_HOST=0 to train in fresh '
                 'processes instead.')
         return json.loads(message)
+
+    def imported_env(self) -> Dict[str, str]:
+        """The import-time variables in force in the host once it has
+        imported the stack (its children's): the client's, and what the
+        imports set (waits for the host's imports)."""
+        if self._imported_env is None:
+            self._imported_env = self._reply()
+        return self._imported_env
 
     def alive(self) -> bool:
         """Whether the host is running and in step with this client."""
@@ -171,98 +174,34 @@ class TrainHost:
 _SHARED: Optional[TrainHost] = None
 
 
-def _import_env(env: Dict[str, str]) -> Dict[str, str]:
+def import_env(env: Dict[str, str]) -> Dict[str, str]:
     """The variables the stack may read when it is imported (threads,
     Python, the loader, torch, CUDA, OpenMMLab): the host's stay in force
     in its children, which get the rest from each request."""
     return {k: v for k, v in env.items() if k.startswith(IMPORT_TIME_ENV)}
 
 
+def _serves(host: TrainHost, env: Dict[str, str]) -> bool:
+    """Whether ``env``'s import-time variables are each as ``host`` started
+    with it or as its imports left it (:meth:`TrainHost.imported_env`;
+    a client's own imports change them the same way)."""
+    wanted, started = import_env(env), import_env(host.env)
+    if wanted == started:
+        return True
+    imported = host.imported_env()
+    return all(wanted.get(k) in (started.get(k), imported.get(k))
+               for k in {*wanted, *started, *imported})
+
+
 def shared_host(env: Dict[str, str]) -> TrainHost:
     """This process's host for ``env``, started on first use and again when
     the environment differs or the host has ended; ended at exit."""
     global _SHARED
-    if _SHARED is not None and (not _SHARED.alive() or
-                                _import_env(_SHARED.env) != _import_env(env)):
+    if _SHARED is not None and (not _SHARED.alive()
+                                or not _serves(_SHARED, env)):
         _SHARED.close()
         _SHARED = None
     if _SHARED is None:
         _SHARED = TrainHost(env)
         atexit.register(_SHARED.close)
     return _SHARED
-
-
-# ---------------------------------------------------------------- the host
-def _serve(channel: socket.socket) -> Optional[dict]:
-    """Fork a child per request, report its pid, then its exit status and
-    CPU time. Returns only in a child (its request, its stdout and stderr
-    in place), or None when the client has closed the socket."""
-    host = os.getpid()
-    while True:
-        message, fds, _, _ = socket.recv_fds(channel, _MESSAGE_BYTES, 2)
-        if not message:
-            return None
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:
-            _die_with(host)
-            channel.close()
-            for target, fd in zip((1, 2), fds):
-                os.dup2(fd, target)
-                os.close(fd)
-            return json.loads(message)
-        for fd in fds:
-            os.close(fd)
-        channel.send(json.dumps(dict(pid=pid)).encode())
-        _, status, rusage = os.wait4(pid, 0)
-        channel.send(json.dumps(dict(
-            pid=pid, exit=os.waitstatus_to_exitcode(status),
-            cpu_seconds=rusage.ru_utime + rusage.ru_stime)).encode())
-
-
-def _die_with(host: int) -> None:
-    """In a child: be killed when the host ends (Linux's parent-death
-    signal), as a client that stops the host means."""
-    import ctypes
-    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG,
-                                            signal.SIGKILL)
-    if os.getppid() != host:  # the host ended before the call
-        os._exit(1)
-
-
-def main(argv: Optional[List[str]] = None) -> None:
-    """The host: preload, then serve; in a child, the run's
-    ``tools/train.py``."""
-    import numpy
-    channel = socket.socket(fileno=int((argv or sys.argv[1:])[0]))
-    # Ctrl-C or a SIGTERM to the process group reaches the client and the
-    # child; the host stays to report the child
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    for name in PRELOAD:
-        importlib.import_module(name)
-    runpy.run_path(TRAIN_TOOL, run_name='mmincubate_train_tool')
-    # the host's objects stay out of the children's garbage collection:
-    # collecting would write to pages shared with the host and copy them
-    gc.freeze()
-    request = _serve(channel)
-    if request is None:
-        return
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    os.environ.clear()
-    os.environ.update(request['env'])
-    sys.stdout.reconfigure(line_buffering=os.isatty(1))
-    # fresh entropy, as a new process's: an unseeded run is not every
-    # other child's twin (torch's default seed is fixed in any process)
-    random.seed()
-    numpy.random.seed()
-    os.chdir(request['cwd'])
-    sys.argv = [TRAIN_TOOL] + request['args']
-    sys.path[0] = osp.dirname(TRAIN_TOOL)  # as for the script itself
-    runpy.run_path(TRAIN_TOOL, run_name='__main__')
-
-
-if __name__ == '__main__':
-    main()
