@@ -31,8 +31,8 @@ SANDBOX_SEEDS = 2
 # timed (and warm-up) steps of a mode in the step-cost benchmark
 SANDBOX_STEPS = 1
 # images per epoch of the CPU configs' dataloaders in the sandbox
-SANDBOX_IMAGES = (('train_dataloader', 64), ('val_dataloader', 128),
-                  ('test_dataloader', 128))
+SANDBOX_IMAGES = (('train_dataloader', 16), ('val_dataloader', 16),
+                  ('test_dataloader', 16))
 # options of a tool that count steps, capped at SANDBOX_STEPS (added when
 # the command leaves them at their defaults)
 STEP_OPTIONS = {
