@@ -20,3 +20,16 @@ def test_an_unknown_runner_type_is_not_built(tmp_path):
     cfg.runner_type = 'NoSuchRunner'
     with pytest.raises(KeyError, match='NoSuchRunner'):
         build_runner(cfg)
+
+
+def test_runners_built_in_turn_get_their_own_stamp_and_log(tmp_path):
+    """mmengine names the logger, visualizer and log folder by the second a
+    runner starts in: runners built in turn in one process (after the
+    first, a fraction of a second each) must not share them."""
+    runners = [build_runner(short_cfg(str(tmp_path / 'w'),
+                                      [dict(phase='meta', max_iters=1)]))
+               for _ in range(3)]
+    for what in ('timestamp', 'log_dir', 'logger', 'visualizer'):
+        values = [getattr(runner, what) for runner in runners]
+        assert len({id(v) if what in ('logger', 'visualizer') else v
+                    for v in values}) == 3, (what, values)

@@ -21,6 +21,8 @@ from mmincubate.engine.runners.formatted_once_config import \
     FormattedOnceConfig
 from mmincubate.engine.runners.resume_checkpoint import \
     find_resumable_checkpoint
+from mmincubate.engine.runners.run_stamp import (remember_stamp,
+                                                 wait_for_a_new_second)
 from mmincubate.models.adapters import freeze_never_used
 from mmincubate.registry import RUNNERS
 from mmincubate.utils.checkpoint import (CHECKPOINT_READ_ERRORS,
@@ -64,6 +66,9 @@ class ExactResumeRunner(Runner):
     - The config's text (the log, the dump, every checkpoint's ``meta``) is
       formatted once per content (:class:`FormattedOnceConfig`), not at
       every read.
+    - Every runner in a process gets a second of its own
+      (:mod:`.run_stamp`), so its log, visualizer and ``<stamp>/`` folder
+      are its own.
 
     Example:
         >>> # in a config (the default in configs/_base_/default_runtime.py)
@@ -81,7 +86,10 @@ class ExactResumeRunner(Runner):
     def setup_env(self, env_cfg: dict) -> None:
         if self.distributed:
             init_gloo_without_cuda(self.launcher)
+        # a stamp of its own: mmengine's global instances are named by it
+        wait_for_a_new_second()
         super().setup_env(env_cfg)
+        remember_stamp(self._timestamp)
 
     def _maybe_compile(self, target: str) -> None:
         compile_cfg = self.cfg.get('compile', None)
