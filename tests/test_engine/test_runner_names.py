@@ -1,5 +1,6 @@
-"""The runner is built under its name and under its former one, so configs
-and work_dirs written before the rename keep working."""
+"""How the runner is built: under its name and under its former one (so
+configs and work_dirs written before the rename keep working), and with a
+second of its own in the process (its logger and log folder its own)."""
 import pytest
 
 from mmincubate.apis.runner import build_runner
