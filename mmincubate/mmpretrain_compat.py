@@ -19,8 +19,9 @@ an import finder that changes only the order of these imports:
   ``mmpretrain.models`` get the class.
 
 If mmpretrain was imported before mmincubate, nothing changes.
-``tests/test_utils/test_mmpretrain_compat.py`` fails when mmpretrain stops importing
-mmdet there (then this module can go) or the deferral stops working.
+``tests/test_utils/test_mmpretrain_compat.py`` fails when mmpretrain
+stops importing mmdet there (then this module can go) or the deferral stops
+working.
 
 Example:
     >>> import mmincubate  # the finder is installed

@@ -83,8 +83,9 @@ def short_cfg(work_dir, phases=None, *, config: str = INCUBATE_DIGITS,
     ``phases``: the IncubationLoop schedule (an incubation config) or the
     number of iterations (an E2E config). ``target``: another classifier
     than the config's (e.g. :func:`tiny_target`); ``model``: more
-    ``DeepIncubation`` or ``LocalLearning`` arguments. Iteration-based cosine (or constant) lr,
-    a checkpoint every ``checkpoint_interval`` iterations, local logs only.
+    ``DeepIncubation`` or ``LocalLearning`` arguments. Iteration-based
+    cosine (or constant) lr, a checkpoint every ``checkpoint_interval``
+    iterations, local logs only.
     """
     from mmengine.config import Config
     cfg = Config.fromfile(config)

@@ -186,7 +186,7 @@ def _serves(host: TrainHost, env: Dict[str, str]) -> bool:
     with it or as its imports left it (:meth:`TrainHost.imported_env`;
     a client's own imports change them the same way)."""
     wanted, started = import_env(env), import_env(host.env)
-    if wanted == started:
+    if wanted == started:  # without waiting for the host's imports
         return True
     imported = host.imported_env()
     return all(wanted.get(k) in (started.get(k), imported.get(k))

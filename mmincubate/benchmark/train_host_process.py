@@ -92,7 +92,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     runpy.run_path(TRAIN_TOOL, run_name='mmincubate_train_tool')
     # what the imports left in force (some set variables: scikit-learn's
     # KMP_* defaults)
-    channel.send(json.dumps(import_env(dict(os.environ))).encode())
+    channel.send(json.dumps(import_env(os.environ)).encode())
     # the host's objects stay out of the children's garbage collection:
     # collecting would write to pages shared with the host and copy them
     gc.freeze()

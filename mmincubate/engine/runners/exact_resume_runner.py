@@ -89,7 +89,7 @@ class ExactResumeRunner(Runner):
         # a stamp of its own: mmengine's global instances are named by it
         wait_for_a_new_second()
         super().setup_env(env_cfg)
-        remember_stamp(self._timestamp)
+        remember_stamp(self.timestamp)
 
     def _maybe_compile(self, target: str) -> None:
         compile_cfg = self.cfg.get('compile', None)
