@@ -35,6 +35,20 @@ def pytest_collection_finish(session):
     gc.freeze()
 
 
+_modules_frozen = set()
+
+
+def pytest_runtest_setup(item):
+    """At each test module's first test: collect, then keep what is alive
+    out of later collections too. What earlier modules imported (mmdet's
+    and mmseg's models: 200,000 objects) is never garbage, and without
+    this every dataset build walked it again (0.1 s each)."""
+    if item.module not in _modules_frozen:
+        _modules_frozen.add(item.module)
+        gc.collect()
+        gc.freeze()
+
+
 @pytest.fixture(autouse=True)
 def _mmincubate_scope():
     from mmengine.registry import init_default_scope

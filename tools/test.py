@@ -10,13 +10,17 @@ import os
 import os.path as osp
 from typing import List, Optional
 
-from mmengine.config import Config
+from mmincubate.import_gc import imports_outside_gc
 
-from mmincubate.apis import (INPUT_ERRORS, check_checkpoint_file,
-                             check_dataset_paths, run_reporting_input_errors)
-from mmincubate.engine.runners.distributed_env import \
-    shut_down_distributed
-from mmincubate.utils.cfg_options import LiteralDictAction
+with imports_outside_gc():
+    from mmengine.config import Config
+
+    from mmincubate.apis import (INPUT_ERRORS, check_checkpoint_file,
+                                 check_dataset_paths,
+                                 run_reporting_input_errors)
+    from mmincubate.engine.runners.distributed_env import \
+        shut_down_distributed
+    from mmincubate.utils.cfg_options import LiteralDictAction
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:

@@ -18,6 +18,7 @@ import socket
 import sys
 from typing import List, Optional
 
+from ..import_gc import imports_outside_gc
 from .train_host import MESSAGE_BYTES, TRAIN_TOOL, import_env
 
 #: what the host imports before it forks (besides ``tools/train.py``'s own
@@ -82,14 +83,15 @@ def main(argv: Optional[List[str]] = None) -> None:
     # child; the host stays to report the child
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    for name in PRELOAD:
-        importlib.import_module(name)
-    for name in OPTIONAL_PRELOAD:
-        try:
+    with imports_outside_gc():
+        for name in PRELOAD:
             importlib.import_module(name)
-        except ImportError:
-            pass
-    runpy.run_path(TRAIN_TOOL, run_name='mmincubate_train_tool')
+        for name in OPTIONAL_PRELOAD:
+            try:
+                importlib.import_module(name)
+            except ImportError:
+                pass
+        runpy.run_path(TRAIN_TOOL, run_name='mmincubate_train_tool')
     # what the imports left in force (some set variables: scikit-learn's
     # KMP_* defaults)
     channel.send(json.dumps(import_env(os.environ)).encode())
