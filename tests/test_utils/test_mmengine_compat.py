@@ -81,3 +81,76 @@ def test_the_save_conditions_are_checkpoint_hooks(hook_cfg, monkeypatch):
     assert checkpoint_hook_saves(CheckpointHook(save_best='auto'), None,
                                  'val')
     assert not checkpoint_hook_saves(CheckpointHook(), None, 'val')
+
+
+def test_external_bases_are_looked_up_through_the_remembered_names():
+    """mmengine resolves ``package::path`` bases through the two names
+    remember_external_config_lookups replaces, by global lookup at call
+    time; importing mmincubate replaced them."""
+    import mmengine.config.config as config_module
+    import mmengine.config.utils as config_utils
+    from mmengine.config import Config
+
+    import mmincubate  # noqa: F401  (replaces them)
+    assert '_get_cfg_metainfo(package_path, cfg_file)' in inspect.getsource(
+        config_utils._get_external_cfg_path)
+    resolve = inspect.getsource(Config._get_cfg_path)
+    assert 'is_installed(package)' in resolve
+    assert '_get_external_cfg_path(package_path, cfg_path)' in resolve
+    assert config_utils._get_cfg_metainfo.remembers
+    assert config_module.is_installed.remembers
+
+
+def test_remembered_lookups_answer_as_mmengine_does(monkeypatch):
+    """A transfer config (mmdet and mmpretrain bases) loads to the same
+    dict with mmengine's own lookups, and the remembered ones ask
+    mmengine once per base."""
+    import mmengine.config.config as config_module
+    import mmengine.config.utils as config_utils
+    from mmengine.config import Config
+
+    from mmincubate.mmengine_compat import (_remembered_installed,
+                                            _remembered_metainfo)
+    from tests.helpers import ROOT
+    config = (f'{ROOT}/configs/mask_rcnn/'
+              'mask-rcnn_vit-b-incub_simplefpn_1x_coco.py')
+    lookup = config_utils._get_cfg_metainfo.__wrapped__
+    check = config_module.is_installed.__wrapped__
+    calls = []
+
+    def counted_lookup(package_path, cfg_path):
+        calls.append(cfg_path)
+        return lookup(package_path, cfg_path)
+
+    monkeypatch.setattr(config_utils, '_get_cfg_metainfo', lookup)
+    monkeypatch.setattr(config_module, 'is_installed', check)
+    expected = Config.fromfile(config).to_dict()
+    monkeypatch.setattr(config_utils, '_get_cfg_metainfo',
+                        _remembered_metainfo(counted_lookup))
+    monkeypatch.setattr(config_module, 'is_installed',
+                        _remembered_installed(check))
+    assert Config.fromfile(config).to_dict() == expected
+    first = list(calls)
+    assert first and len(first) == len(set(first))
+    assert Config.fromfile(config).to_dict() == expected
+    assert calls == first  # nothing asked again
+
+
+def test_a_remembered_lookup_returns_copies_and_raises_again():
+    from mmincubate.mmengine_compat import _remembered_metainfo
+    calls = []
+
+    def lookup(package_path, cfg_path):
+        calls.append(cfg_path)
+        if cfg_path.startswith('_base_'):
+            raise ValueError(f'Expected configs: ..., but got {cfg_path}')
+        return {'Config': f'configs/{cfg_path}'}
+
+    remembered = _remembered_metainfo(lookup)
+    entry = remembered('pkg', 'a/b')
+    entry['Config'] = 'changed'
+    assert remembered('pkg', 'a/b') == {'Config': 'configs/a/b'}
+    for _ in range(2):
+        with pytest.raises(ValueError, match='but got _base_/x'):
+            remembered('pkg', '_base_/x')
+    assert calls == ['a/b', '_base_/x']
