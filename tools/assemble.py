@@ -13,10 +13,14 @@ import argparse
 import sys
 from typing import List, Optional
 
-from mmincubate.models.assembly import assemble_modules, classifier_checkpoint
-from mmincubate.utils.checkpoint import (CheckpointFormatError,
-                                         UnsafeCheckpointError,
-                                         save_checkpoint_atomic)
+from mmincubate.import_gc import imports_outside_gc
+
+with imports_outside_gc():
+    from mmincubate.models.assembly import (assemble_modules,
+                                            classifier_checkpoint)
+    from mmincubate.utils.checkpoint import (CheckpointFormatError,
+                                             UnsafeCheckpointError,
+                                             save_checkpoint_atomic)
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -47,18 +47,20 @@ import tempfile
 import warnings
 from typing import Dict, List
 
-import torch
-
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
+from mmincubate.import_gc import imports_outside_gc  # noqa: E402
+
 # mmengine's import of pkg_resources warns in every process
 PKG_RESOURCES_WARNING = 'pkg_resources is deprecated'
 warnings.filterwarnings('ignore', PKG_RESOURCES_WARNING, UserWarning)
-from mmincubate.apis.phase_selection import num_modules_of  # noqa: E402
-from mmincubate.step_cost.worker import (  # noqa: E402 (after the filter)
-    DEFAULT_CONFIG, data_cost, model_cfg)
+with imports_outside_gc():
+    import torch
+    from mmincubate.apis.phase_selection import num_modules_of
+    from mmincubate.step_cost.worker import (DEFAULT_CONFIG, data_cost,
+                                             model_cfg)
 
 
 def run_modes(args, argv: List[str], k: int) -> Dict[str, dict]:
