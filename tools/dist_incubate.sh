@@ -35,7 +35,7 @@ if sys.argv[2]:
     k = sys.argv[2]
 else:
     from mmengine.config import Config
-    from mmincubate.apis.phase_selection import num_modules_of
+    from mmincubate.num_modules import num_modules_of
     k = num_modules_of(Config.fromfile(sys.argv[1]).model)
 print(k, torch.cuda.device_count())' "$CONFIG" "${NUM_MODULES:-}") \
   || { echo "error: could not read the number of modules from $CONFIG" >&2; exit 2; }

@@ -30,7 +30,7 @@ CPUS_PER_TASK=${CPUS_PER_TASK:-5}
 K=${NUM_MODULES:-$(PYTHONPATH="$ROOT:${PYTHONPATH:-}" "$PYTHON" -c '
 import sys
 from mmengine.config import Config
-from mmincubate.apis.phase_selection import num_modules_of
+from mmincubate.num_modules import num_modules_of
 print(num_modules_of(Config.fromfile(sys.argv[1]).model))' "$CONFIG")}
 mkdir -p "$WORK_ROOT/logs"
 

@@ -7,17 +7,8 @@ own ``check_schedule`` checks that every chosen phase has its weights.
 import copy
 from typing import List, Optional, Sequence
 
-from mmincubate.models.algorithms.module_split import (DEFAULT_NUM_MODULES,
-                                                      PHASES,
+from mmincubate.models.algorithms.module_split import (PHASES,
                                                       check_module_indices)
-
-
-def num_modules_of(model_cfg: dict) -> int:
-    """K of a ``DeepIncubation`` model config (``module_depths`` or
-    ``num_modules``, else the model's default)."""
-    if model_cfg.get('module_depths') is not None:
-        return len(model_cfg['module_depths'])
-    return int(model_cfg.get('num_modules') or DEFAULT_NUM_MODULES)
 
 
 def parse_name_list(text: str, what: str) -> List[str]:

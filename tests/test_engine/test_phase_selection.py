@@ -4,10 +4,10 @@ import argparse
 
 import pytest
 
-from mmincubate.apis.phase_selection import (num_modules_of,
-                                             parse_module_list,
+from mmincubate.apis.phase_selection import (parse_module_list,
                                              parse_name_list, select_phases)
 from mmincubate.models.algorithms.phase_sources import check_phase_sources
+from mmincubate.num_modules import num_modules_of
 from mmincubate.utils.cfg_options import LiteralDictAction, parse_literal
 
 SCHEDULE = [
@@ -54,6 +54,17 @@ def test_parse_lists():
 
 
 def test_num_modules_of():
+    """Read without the models: the shell scripts ask it first."""
+    import subprocess
+    import sys
+
+    from tests.helpers import ROOT
+    out = subprocess.run(
+        [sys.executable, '-c', 'import sys\n'
+         'from mmincubate.num_modules import num_modules_of\n'
+         'print(num_modules_of({}), "torch" in sys.modules)'],
+        cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert out.split() == ['4', 'False']
     assert num_modules_of(dict(num_modules=6)) == 6
     assert num_modules_of(dict(module_depths=[2, 4, 2])) == 3
     assert num_modules_of(dict()) == 4

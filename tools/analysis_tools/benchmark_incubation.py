@@ -58,7 +58,7 @@ PKG_RESOURCES_WARNING = 'pkg_resources is deprecated'
 warnings.filterwarnings('ignore', PKG_RESOURCES_WARNING, UserWarning)
 with imports_outside_gc():
     import torch
-    from mmincubate.apis.phase_selection import num_modules_of
+    from mmincubate.num_modules import num_modules_of
     from mmincubate.step_cost.worker import (DEFAULT_CONFIG, data_cost,
                                              model_cfg)
 

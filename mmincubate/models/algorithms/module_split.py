@@ -4,9 +4,9 @@ import numbers
 import re
 from typing import List, Optional, Sequence, Tuple, Union
 
+from mmincubate.num_modules import DEFAULT_NUM_MODULES  # noqa: F401 (here too)
+
 PHASES = ('meta', 'incubate', 'finetune')
-#: K when neither num_modules nor module_depths is given (the paper's)
-DEFAULT_NUM_MODULES = 4
 #: what :meth:`DeepIncubation.evaluate_as` accepts
 EvalTarget = Union[str, Tuple[str, int]]
 _MODULE_KEY = re.compile(r'_module\d+$')
