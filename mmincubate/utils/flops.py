@@ -59,7 +59,8 @@ class StepFlopCounter:
     :meth:`stop` (forward, backward, on any thread of autograd), except
     inside an optimizer's ``step``: its element-wise updates count nothing,
     and left under the counter each of them would go through Python (a
-    counted step of the digits ViT took 1.5x as long with them). The
+    counted fine-tuning step of the digits ViT: 206 ms with them, 161 ms
+    without, 72 ms uncounted; best of 8 on a 2-core AMD EPYC). The
     counter stops at every ``Optimizer.step`` and starts again after it
     (PyTorch's global optimizer step hooks), adding up the spans.
 
@@ -119,7 +120,8 @@ class StepFlopCounter:
         self._end_span()
 
     def _optimizer_step_ended(self, optimizer, args, kwargs) -> None:
-        if self.running and self._mode is None:
+        # the hooks exist only while counting
+        if self._mode is None:
             self._begin_span()
 
 

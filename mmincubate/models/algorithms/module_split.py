@@ -4,7 +4,8 @@ import numbers
 import re
 from typing import List, Optional, Sequence, Tuple, Union
 
-from mmincubate.num_modules import DEFAULT_NUM_MODULES  # noqa: F401 (here too)
+# re-exported: the model code and the checks import it from here
+from mmincubate.num_modules import DEFAULT_NUM_MODULES  # noqa: F401
 
 PHASES = ('meta', 'incubate', 'finetune')
 #: what :meth:`DeepIncubation.evaluate_as` accepts
