@@ -28,9 +28,9 @@ PRELOAD = ('torch', 'mmengine.runner', 'mmpretrain.datasets',
            'mmpretrain.visualization', 'mmincubate.datasets',
            'mmincubate.engine', 'mmincubate.evaluation', 'mmincubate.models')
 #: what the host also imports where it is installed: what a run imports when
-#: it builds its parts (the digits dataset's scikit-learn, the visualizer's
-#: matplotlib and TensorBoard writer)
-OPTIONAL_PRELOAD = ('sklearn.datasets', 'matplotlib.figure',
+#: it builds its parts (the visualizer's matplotlib and TensorBoard writer;
+#: the digits dataset reads its file without scikit-learn)
+OPTIONAL_PRELOAD = ('matplotlib.figure',
                     'matplotlib.backends.backend_agg',
                     'torch.utils.tensorboard')
 _PR_SET_PDEATHSIG = 1
@@ -92,8 +92,8 @@ def main(argv: Optional[List[str]] = None) -> None:
             except ImportError:
                 pass
         runpy.run_path(TRAIN_TOOL, run_name='mmincubate_train_tool')
-    # what the imports left in force (some set variables: scikit-learn's
-    # KMP_* defaults)
+    # what the imports left in force (some set variables: torch its
+    # compiler's cache folder, OpenCV the loader's path)
     channel.send(json.dumps(import_env(os.environ)).encode())
     # the host's objects stay out of the children's garbage collection:
     # collecting would write to pages shared with the host and copy them

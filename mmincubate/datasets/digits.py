@@ -5,6 +5,7 @@ import numpy as np
 from mmpretrain.datasets import BaseDataset
 
 from mmincubate.registry import DATASETS
+from mmincubate.sklearn_compat import load_bundled_digits
 
 
 @DATASETS.register_module()
@@ -38,17 +39,11 @@ class DigitsDataset(BaseDataset):
         super().__init__(**kwargs)
 
     def load_data_list(self) -> List[dict]:
-        try:
-            from sklearn.datasets import load_digits
-        except ImportError as error:
-            raise ImportError(
-                'DigitsDataset needs scikit-learn (pip install scikit-learn);'
-                ' bash tools/install.sh installs it.') from error
-        digits = load_digits()
-        images = np.round(digits.images * (255.0 / 16.0)).astype(np.uint8)
+        digits, labels = load_bundled_digits()
+        images = np.round(digits * (255.0 / 16.0)).astype(np.uint8)
         data_list = []
         seen = {}
-        for image, label in zip(images, digits.target):
+        for image, label in zip(images, labels):
             label = int(label)
             rank = seen.get(label, 0)
             seen[label] = rank + 1

@@ -137,9 +137,11 @@ def test_interrupted_before_the_child_is_known_the_host_is_stopped(
 
 @pytest.mark.slow
 def test_another_environment_gets_another_host():
-    # without what scikit-learn's import sets (this process may have
-    # imported it): the host's preload sets it
-    env = {k: v for k, v in os.environ.items() if not k.startswith('KMP_')}
+    # without what torch's import sets when it is unset (its compiler's
+    # cache folder; this process has imported torch): the host's preload
+    # sets it
+    env = {k: v for k, v in os.environ.items()
+           if k != 'TORCHINDUCTOR_CACHE_DIR'}
     first = train_host.shared_host(env)
     assert train_host.shared_host(dict(env)) is first
     # a variable read only at run time: the child gets it, the host stays
@@ -148,7 +150,7 @@ def test_another_environment_gets_another_host():
     # the same host
     imported = first.imported_env()
     added = {k: v for k, v in imported.items() if env.get(k) != v}
-    assert 'KMP_INIT_AT_FORK' in added, imported  # scikit-learn's
+    assert 'TORCHINDUCTOR_CACHE_DIR' in added, imported
     assert train_host.shared_host(dict(env, **added)) is first
     second = train_host.shared_host(dict(env, MMINCUBATE_TEST_VARIABLE='1'))
     assert second is not first and second.alive()
