@@ -1,12 +1,15 @@
-"""Measured training FLOPs: ``torch.utils.flop_counter`` around real steps.
+"""Measured training FLOPs: ``torch.utils.flop_counter``'s formulas applied
+to the operators of real steps.
 
-PyTorch's counter knows the matrix products (``mm``, ``addmm``, ``bmm``,
+PyTorch's formulas know the matrix products (``mm``, ``addmm``, ``bmm``,
 convolutions) and the GPU attention kernels. On CPU,
 ``F.scaled_dot_product_attention`` runs
-``_scaled_dot_product_flash_attention_for_cpu`` (and its backward), which the
-counter does not list; they get PyTorch's own attention formulas here
-(through ``custom_mapping``, PyTorch's registry stays untouched), so
-attention counts on every device. Element-wise work (norms, activations, the
+``_scaled_dot_product_flash_attention_for_cpu`` (and its backward), which
+PyTorch does not list; they get PyTorch's own attention formulas here
+(PyTorch's registry stays untouched), so attention counts on every device.
+The operators are seen by a lean dispatch mode
+(:class:`mmincubate.torch_compat.FormulaCounterMode`), which counts what
+``FlopCounterMode`` counts at a fraction of its overhead. Element-wise work (norms, activations, the
 optimizer step) is not counted: these are the FLOPs of the matrix products,
 the figure model-FLOP utilisation uses. A multiply-add counts as 2.
 """
@@ -17,7 +20,8 @@ import torch
 from torch.optim.optimizer import (register_optimizer_step_post_hook,
                                    register_optimizer_step_pre_hook)
 from torch.utils import flop_counter
-from torch.utils.flop_counter import FlopCounterMode
+
+from mmincubate.torch_compat import FormulaCounterMode
 
 aten = torch.ops.aten
 
@@ -35,9 +39,9 @@ def _cpu_attention_backward(grad_out_shape, query_shape, key_shape,
 
 
 def _extra_formulas() -> dict:
-    """Formulas for ops PyTorch's counter does not list (passed to
-    ``FlopCounterMode(custom_mapping=...)``; the global registry stays
-    untouched)."""
+    """Formulas for ops PyTorch's counter does not list, taking shapes
+    (as ``FlopCounterMode(custom_mapping=...)`` takes them; the global
+    registry stays untouched)."""
     names = {
         '_scaled_dot_product_flash_attention_for_cpu': _cpu_attention,
         '_scaled_dot_product_flash_attention_for_cpu_backward':
@@ -52,6 +56,12 @@ def _extra_formulas() -> dict:
 
 
 EXTRA_FORMULAS = _extra_formulas()
+#: every formula, called with an operator's arguments and ``out_val``
+FORMULAS = {
+    **flop_counter.flop_registry,
+    **{op: flop_counter.shape_wrapper(formula)
+       for op, formula in EXTRA_FORMULAS.items()}
+}
 
 
 class StepFlopCounter:
@@ -60,9 +70,10 @@ class StepFlopCounter:
     inside an optimizer's ``step``: its element-wise updates count nothing,
     and left under the counter each of them would go through Python (a
     counted fine-tuning step of the digits ViT: 206 ms with them, 161 ms
-    without, 72 ms uncounted; best of 8 on a 2-core AMD EPYC). The
-    counter stops at every ``Optimizer.step`` and starts again after it
-    (PyTorch's global optimizer step hooks), adding up the spans.
+    without, 72 ms uncounted; best of 8 on a 2-core AMD EPYC, under
+    PyTorch's ``FlopCounterMode``). The counter stops at every
+    ``Optimizer.step`` and starts again after it (PyTorch's global
+    optimizer step hooks), adding up the spans.
 
     Example:
         >>> counter = StepFlopCounter()
@@ -72,7 +83,7 @@ class StepFlopCounter:
     """
 
     def __init__(self) -> None:
-        self._mode: Optional[FlopCounterMode] = None
+        self._mode: Optional[FormulaCounterMode] = None
         self._counts: Optional[Counter] = None
         self._hooks: list = []
         #: FLOPs per operator name of the last counted span (e.g.
@@ -104,8 +115,7 @@ class StepFlopCounter:
         return sum(counts.values())
 
     def _begin_span(self) -> None:
-        self._mode = FlopCounterMode(
-            display=False, custom_mapping=EXTRA_FORMULAS)
+        self._mode = FormulaCounterMode(FORMULAS)
         self._mode.__enter__()
 
     def _end_span(self) -> None:
@@ -113,7 +123,7 @@ class StepFlopCounter:
             return
         mode, self._mode = self._mode, None
         mode.__exit__(None, None, None)
-        for op, count in mode.get_flop_counts().get('Global', {}).items():
+        for op, count in mode.counts.items():
             self._counts[str(op)] += int(count)
 
     def _optimizer_step_begins(self, optimizer, args, kwargs) -> None:

@@ -28,8 +28,9 @@ class CostAccountingHook(Hook):
     - ``gpu_seconds``: ``seconds`` x world size (process-seconds on CPU);
     - ``images``: training samples, all ranks;
     - ``flops``: measured, not modelled. The first iteration of every stage
-      runs under ``torch.utils.flop_counter`` (with the CPU attention
-      formulas of :mod:`mmincubate.utils.flops`), which sees exactly the
+      runs under :class:`~mmincubate.utils.flops.StepFlopCounter`
+      (``torch.utils.flop_counter``'s formulas and the CPU attention
+      formulas on every operator that runs), which sees exactly the
       forward and backward that run: the frozen prefix forward only, a
       module's full backward, a frozen suffix's backward to its input
       only. Its FLOPs per image times the stage's images is the stage's
