@@ -28,11 +28,12 @@ PRELOAD = ('torch', 'mmengine.runner', 'mmpretrain.datasets',
            'mmpretrain.visualization', 'mmincubate.datasets',
            'mmincubate.engine', 'mmincubate.evaluation', 'mmincubate.models')
 #: what the host also imports where it is installed: what a run imports when
-#: it builds its parts (the visualizer's matplotlib and TensorBoard writer;
-#: the digits dataset reads its file without scikit-learn)
+#: it builds its parts (the visualizer's matplotlib and TensorBoard writer,
+#: the distutils of mmengine's environment report; the digits dataset reads
+#: its file without scikit-learn)
 OPTIONAL_PRELOAD = ('matplotlib.figure',
                     'matplotlib.backends.backend_agg',
-                    'torch.utils.tensorboard')
+                    'torch.utils.tensorboard', 'distutils.errors')
 _PR_SET_PDEATHSIG = 1
 
 
