@@ -1,5 +1,8 @@
 """Launch ``tools/train.py``, SIGKILL it once a checkpoint is written, and
-compare checkpoints bitwise: shared by the SIGKILL resume tests."""
+compare checkpoints bitwise: shared by the SIGKILL resume tests. The runs
+are forked from the training host (each fresh process spent about 4 s of
+its few seconds importing the stack), or are fresh processes where the host
+does not serve (``MMINCUBATE_TRAIN_HOST=0``)."""
 import glob
 import os
 import os.path as osp
@@ -7,24 +10,75 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import numpy as np
 import pytest
 import torch
 
+from mmincubate.benchmark import train_host
 from tests.helpers import ROOT
 
 
-def launch(config, work_dir, log_name, *extra):
+class HostedLaunch:
+    """``tools/train.py`` forked from the training host
+    (:mod:`mmincubate.benchmark.train_host`, which has imported the stack
+    once), waited on in a thread; as much of ``subprocess.Popen`` as these
+    tests use (``pid``, ``poll``, ``wait``, ``returncode``)."""
+
+    def __init__(self, args, env, log):
+        self.log, self.returncode = log, None
+        self.host = train_host.shared_host(env)
+        self._error = None
+        self.host.last_pid = None  # as run() sets it; the last run's else
+        self._thread = threading.Thread(target=self._run,
+                                        args=(args, env), daemon=True)
+        self._thread.start()
+        while self.host.last_pid is None and self._thread.is_alive():
+            time.sleep(0.001)
+        self.pid = self.host.last_pid
+
+    def _run(self, args, env):
+        try:
+            self.returncode = self.host.run(
+                args, ROOT, env, False, {}, output=self.log.fileno()
+            ).returncode
+        except BaseException as error:  # noqa: B902 (raised by wait)
+            self._error = error
+
+    def poll(self):
+        if self._thread.is_alive():
+            return None
+        if self._error is not None:
+            raise self._error
+        return self.returncode
+
+    def wait(self, timeout=None):
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            raise subprocess.TimeoutExpired('tools/train.py', timeout)
+        return self.poll()
+
+    def kill(self):
+        if self.poll() is None:
+            os.kill(self.pid, signal.SIGKILL)
+
+
+def launch(config, work_dir, log_name, *extra, fresh=False):
     """Start ``tools/train.py config --work-dir work_dir *extra``, logging
-    into ``work_dir/log_name``."""
+    into ``work_dir/log_name``: forked from the training host where it
+    serves (a killed run is a process killed all the same; it skips the
+    seconds of imports), else or if ``fresh`` a fresh process (a new
+    interpreter: its own string hash seed, nothing imported before)."""
     env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1',
                PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
     log = open(osp.join(work_dir, log_name), 'w')
+    args = [str(config), '--work-dir', str(work_dir), *extra]
+    if not fresh and train_host.usable():
+        return HostedLaunch(args, env, log)
     proc = subprocess.Popen(
-        [sys.executable, osp.join(ROOT, 'tools/train.py'), str(config),
-         '--work-dir', str(work_dir), *extra],
+        [sys.executable, osp.join(ROOT, 'tools/train.py'), *args],
         stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
     proc.log = log
     return proc

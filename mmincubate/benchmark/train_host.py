@@ -77,12 +77,14 @@ class TrainHost:
         self._imported_env: Optional[Dict[str, str]] = None
 
     def run(self, args: List[str], cwd: str, env: Dict[str, str],
-            quiet: bool, usage: dict) -> subprocess.CompletedProcess:
+            quiet: bool, usage: dict,
+            output: Optional[int] = None) -> subprocess.CompletedProcess:
         """``tools/train.py args`` in a child, in ``cwd``, with ``env``
         (those of its variables read at import time are the host's), its
         output on this process's stdout and
         stderr (``quiet``: none shown, the end of its stderr kept in the
-        result); ``usage`` gets its ``cpu_seconds`` and ``process``. An
+        result; ``output``: both on that file descriptor instead);
+        ``usage`` gets its ``cpu_seconds`` and ``process``. An
         exception (a SIGTERM, Ctrl-C) during the wait kills the child, or,
         where that cannot be settled, the host and with it the child."""
         usage.update(cpu_seconds=None, process=FORKED)
@@ -94,6 +96,8 @@ class TrainHost:
         with open(os.devnull, 'w') as null, \
                 tempfile.TemporaryFile('w+') as err:
             fds = [null.fileno(), err.fileno()] if quiet else [1, 2]
+            if output is not None and not quiet:
+                fds = [output, output]
             sys.stdout.flush()
             sys.stderr.flush()
             self.last_pid = None

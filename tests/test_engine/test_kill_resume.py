@@ -10,7 +10,9 @@ checkpoint of that point exists, at the moment the next checkpoint write is
 seen in flight (its temporary file exists) or after a short random delay, so
 the kill lands anywhere, often during a write. After every kill,
 ``last_checkpoint`` must name a complete, loadable checkpoint; the next launch
-resumes from it (``--resume`` without a path, as a user would).
+resumes from it (``--resume`` without a path, as a user would). The runs
+are forked from the training host, but the last, which resumes and
+finishes the schedule, is a new interpreter (its own string hash seed).
 """
 import glob
 import json
@@ -89,7 +91,8 @@ def test_sigkill_in_every_phase_then_resume_is_exact(tmp_path):
     assert [any(first <= k <= last for k in kills)
             for first, last in ranges] == [True] * len(ranges), kills
     name = f'run{len(points)}.log'
-    assert finish(launch(CONFIG, killed, name, '--resume')) == 0, log_tail(
+    assert finish(launch(CONFIG, killed, name, '--resume',
+                         fresh=True)) == 0, log_tail(
         killed, name)
     assert resumed_at(killed, name) == resumed_from
 

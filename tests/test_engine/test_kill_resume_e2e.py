@@ -41,7 +41,8 @@ def test_sigkill_an_e2e_run_then_resume_is_exact(tmp_path):
         resumed_from = latest(killed, 'epoch')
         assert resumed_from >= point
     name = f'run{len(points)}.log'
-    assert finish(launch(CONFIG, killed, name, '--resume')) == 0, log_tail(
+    assert finish(launch(CONFIG, killed, name, '--resume',
+                         fresh=True)) == 0, log_tail(
         killed, name)
     assert resumed_at(killed, name, 'epoch') == resumed_from
 

@@ -35,7 +35,8 @@ def test_sigkill_a_local_learning_run_then_resume_is_exact(tmp_path):
         resumed_from = latest(killed)
         assert resumed_from >= point
     name = f'run{len(points)}.log'
-    assert finish(launch(CONFIG, killed, name, '--resume')) == 0, log_tail(
+    assert finish(launch(CONFIG, killed, name, '--resume',
+                         fresh=True)) == 0, log_tail(
         killed, name)
     assert resumed_at(killed, name) == resumed_from
 
