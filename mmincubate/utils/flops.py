@@ -9,9 +9,10 @@ PyTorch does not list; they get PyTorch's own attention formulas here
 (PyTorch's registry stays untouched), so attention counts on every device.
 The operators are seen by a lean dispatch mode
 (:class:`mmincubate.torch_compat.FormulaCounterMode`), which counts what
-``FlopCounterMode`` counts at a fraction of its overhead. Element-wise work (norms, activations, the
-optimizer step) is not counted: these are the FLOPs of the matrix products,
-the figure model-FLOP utilisation uses. A multiply-add counts as 2.
+``FlopCounterMode`` counts at a fraction of its overhead. Element-wise
+work (norms, activations, the optimizer step) is not counted: these are
+the FLOPs of the matrix products, the figure model-FLOP utilisation uses.
+A multiply-add counts as 2.
 """
 from collections import Counter
 from typing import Dict, Optional
