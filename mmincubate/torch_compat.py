@@ -1,4 +1,5 @@
-"""PyTorch's dispatch mode, a private PyTorch API, used in this module only.
+"""Private PyTorch APIs, used in this module only: the dispatch mode (FLOP
+counting) and the profiler's raw events (operators' self times).
 
 Counting a training step's FLOPs means seeing every aten operator that
 runs, in the forward and in autograd's backward, with its arguments.
@@ -14,7 +15,8 @@ step (optimizer step left out) took 168 ms under it, 107 ms under
 ``torch.utils._python_dispatch.TorchDispatchMode`` (documented in PyTorch's
 ``__torch_dispatch__`` notes, but in a private module) is imported here
 only. ``tests/test_utils/test_torch_compat.py`` fails when it moves or
-when this mode's counts differ from ``FlopCounterMode``'s.
+when this mode's counts differ from ``FlopCounterMode``'s, and when
+:func:`cpu_self_seconds` parts from the profiler's ``key_averages``.
 
 Example:
     >>> from torch.utils.flop_counter import flop_registry
@@ -23,9 +25,15 @@ Example:
     >>> dict(mode.counts)
     {<OpOverloadPacket(op='aten.mm')>: 1024}
 """
-from collections import Counter
-from typing import Callable, Mapping
+import functools
+import itertools
+from collections import Counter, defaultdict
+from operator import itemgetter
+from typing import Callable, Dict, Mapping
 
+import torch
+from torch.autograd import DeviceType
+from torch.autograd.profiler_util import _filter_name
 from torch.utils._python_dispatch import TorchDispatchMode
 
 
@@ -52,3 +60,55 @@ class FormulaCounterMode(TorchDispatchMode):
             self.counts[func._overloadpacket] += formula(
                 *args, **kwargs, out_val=out)
         return out
+
+
+@functools.lru_cache(maxsize=None)
+def _event_name(raw: str) -> str:
+    """The name ``key_averages`` groups an event under (demangled, profiler
+    steps under one wildcard name)."""
+    name = torch._C._demangle(raw) if len(raw) > 1 else raw
+    return 'ProfilerStep*' if name.startswith('ProfilerStep#') else name
+
+
+def _cpu_events(prof) -> list:
+    """(thread, start, -end, order, name) of the events ``key_averages``
+    nests: on the CPU, started and ended on one thread, not filtered."""
+    events = []
+    for event in prof.profiler.kineto_results.events():
+        raw = event.name()
+        if _filter_name(raw) or event.device_type() != DeviceType.CPU or \
+                getattr(event, 'is_hidden_event', lambda: False)() or \
+                event.is_async() or \
+                event.start_thread_id() != event.end_thread_id():
+            continue
+        events.append((event.start_thread_id(), event.start_ns(),
+                       -event.end_ns(), len(events), _event_name(raw)))
+    events.sort()
+    return events
+
+
+def cpu_self_seconds(prof) -> Dict[str, float]:
+    """Self CPU seconds per operator name of a finished
+    ``torch.profiler.profile``: what ``{e.key: e.self_cpu_time_total / 1e6
+    for e in prof.key_averages()}`` gives, without building the profiler's
+    Python event objects (a deep ViT step on CPU: 0.06 s against 0.64 s).
+
+    An event's self time is its duration less its children's, a child
+    being an event of the same thread inside it (``key_averages``'s rule;
+    merging a parent with its only child of the same name, as it does,
+    leaves the per-name sums as they are)."""
+    totals: Dict[str, int] = defaultdict(int)
+    for _, events in itertools.groupby(_cpu_events(prof),
+                                       key=itemgetter(0)):
+        stack: list = []  # the open events: [end, name, ns, children's ns]
+        for _, start, neg_end, _, name in events:
+            end = -neg_end
+            while stack and (start >= stack[-1][0] or end > stack[-1][0]):
+                closed = stack.pop()
+                totals[closed[1]] += closed[2] - closed[3]
+            if stack:
+                stack[-1][3] += end - start
+            stack.append([end, name, end - start, 0])
+        for closed in stack:
+            totals[closed[1]] += closed[2] - closed[3]
+    return {name: ns / 1e9 for name, ns in totals.items()}

@@ -14,6 +14,7 @@ from typing import Callable, Dict, Iterator, List, Optional
 import torch
 from torch import nn
 
+from mmincubate.torch_compat import cpu_self_seconds
 from mmincubate.utils.step_measure import (counted_step, synchronize,
                                            timed_step)
 from .modes import build_step, prepare_mode
@@ -121,10 +122,13 @@ def op_seconds(step: Callable, device: torch.device,
             step()
             synchronize(device)
         seconds = dict(matmul=0.0, attention=0.0, other=0.0)
-        for event in prof.key_averages():
-            micro = event.self_device_time_total if cuda \
-                else event.self_cpu_time_total
-            seconds[op_category(event.key)] += micro / 1e6
+        if cuda:
+            for event in prof.key_averages():
+                seconds[op_category(event.key)] += \
+                    event.self_device_time_total / 1e6
+        else:  # the same self times, without the profiler's event objects
+            for name, value in cpu_self_seconds(prof).items():
+                seconds[op_category(name)] += value
         per_step.append(seconds)
     return {k: statistics.median(s[k] for s in per_step)
             for k in per_step[0]}

@@ -1,11 +1,18 @@
 """The lean dispatch mode counts exactly what PyTorch's ``FlopCounterMode``
-counts, with the same formulas; fails when PyTorch moves
-``TorchDispatchMode`` or the two counts part."""
+counts, with the same formulas, and the profiler's raw events give the
+self times ``key_averages`` gives; fails when PyTorch moves
+``TorchDispatchMode`` or the profiler's private parts, or when the counts
+or the times part."""
+import threading
+
+import pytest
 import torch
 import torch.nn.functional as F
+from torch._C._profiler import _ExperimentalConfig
+from torch.profiler import ProfilerActivity, profile
 from torch.utils.flop_counter import FlopCounterMode, flop_registry
 
-from mmincubate.torch_compat import FormulaCounterMode
+from mmincubate.torch_compat import FormulaCounterMode, cpu_self_seconds
 from mmincubate.utils.flops import EXTRA_FORMULAS, StepFlopCounter
 from tests.helpers import digits_vit
 
@@ -70,3 +77,41 @@ def test_frozen_and_gradient_free_parts_count_as_pytorch_counts_them():
     assert {'aten.bmm', 'aten.addmm', 'aten.convolution',
             'aten.convolution_backward'} <= set(expected), expected
     assert lean_counts(step) == expected
+
+
+def test_self_times_are_the_profilers_key_averages():
+    """Operators' self CPU seconds from the profiler's raw events equal
+    ``key_averages``'s, name by name: a timm ViT training step with AdamW
+    (its step in a ``record_function`` range), while another thread runs
+    products of its own (recorded too: ``profile_all_threads``)."""
+    model = digits_vit(depth=2, seed=0)
+    optimizer = torch.optim.AdamW(model.parameters())
+    images, labels = torch.rand(8, 1, 8, 8), torch.arange(8)
+
+    def step():
+        optimizer.zero_grad()
+        F.cross_entropy(model(images), labels).backward()
+        optimizer.step()
+
+    def products():
+        for _ in range(20):
+            torch.randn(32, 32) @ torch.randn(32, 32)
+
+    step()
+    other = threading.Thread(target=products)
+    with profile(activities=[ProfilerActivity.CPU],
+                 experimental_config=_ExperimentalConfig(
+                     profile_all_threads=True)) as prof:
+        other.start()
+        step()
+        other.join()
+    threads = {event.thread for event in prof.events()}
+    expected = {event.key: event.self_cpu_time_total / 1e6
+                for event in prof.key_averages()}
+    ours = cpu_self_seconds(prof)
+    assert len(threads) == 2, threads
+    assert {'aten::addmm', 'aten::mm', 'aten::linear'} <= set(ours), ours
+    assert any(name.startswith('Optimizer.step') for name in ours), ours
+    assert ours.keys() == expected.keys()
+    for name, seconds in expected.items():
+        assert ours[name] == pytest.approx(seconds, rel=1e-9, abs=1e-9), name
